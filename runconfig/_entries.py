@@ -1,0 +1,179 @@
+"""A config tree as typed entries: the shape in which the store keeps and indexes it.
+
+Every node of a tree (dicts included, so ``{}`` and ``exists(train)`` work) becomes one
+:class:`Entry` keyed by its dotted path (see :mod:`runconfig._paths`). An entry carries its
+kind and the columns the query language compares:
+
+====  ========  ==========================================  ================================
+kind  value     ``num``                                     ``txt``
+====  ========  ==========================================  ================================
+n     number    the number as float (NULL for NaN)          NULL
+s     string    NULL                                        the string
+b     bool      1.0 / 0.0                                   NULL
+z     null      NULL                                        NULL
+l     list      NULL                                        canonical JSON (for ``==``)
+d     dict      NULL                                        NULL
+====  ========  ==========================================  ================================
+
+``value`` is the exact JSON of a leaf (``None`` for a dict node), so the tree comes back
+type for type: ``2.0`` stays a float, big ints stay exact, NaN and infinities survive.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
+
+from runconfig._paths import format_path, parse_path
+
+__all__ = [
+    "REMOVED",
+    "Change",
+    "Entry",
+    "build_tree",
+    "canonical_json",
+    "dumps",
+    "entries",
+    "kind_of",
+    "loads",
+]
+
+
+class _Removed:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "REMOVED"
+
+    def __reduce__(self) -> str:
+        return "REMOVED"
+
+
+REMOVED: Any = _Removed()
+"""The value of a :class:`Change` that deletes the key at its path."""
+
+
+class Change(NamedTuple):
+    """One mutation of a config (or a summary), as told to a callback and a store.
+
+    ``path`` is the tuple of keys from the root; ``()`` stands for the whole config (what
+    :meth:`Config.persist` sends). ``value`` is JSON-safe (plain dicts and lists), or
+    :data:`REMOVED`. The node at ``path`` becomes ``value`` whole; missing parents are
+    created as dicts. ``origin`` says where the value came from (``"train.py:12"``,
+    ``"config-defaults.yaml:3"``, ``"sweep"``...), ``desc`` is a note from a defaults file.
+    """
+
+    path: tuple[str, ...]
+    value: Any
+    origin: str | None = None
+    desc: str | None = None
+
+
+class Entry(NamedTuple):
+    """One node of a tree, flattened (see the module docstring for the columns)."""
+
+    path: str
+    kind: str
+    num: float | None
+    txt: str | None
+    value: str | None
+
+
+def dumps(value: Any) -> str:
+    """Exact JSON of a JSON-safe value (NaN and infinities as Python's json writes them)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(text: str) -> Any:
+    return json.loads(text)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return value
+        if value.is_integer():
+            return int(value)
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in sorted(value.items())}
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    """JSON in which equal values (by the query language's ``==``) are equal text.
+
+    Integral floats are written as ints (``1.0 == 1``), dict keys sorted; bools stay
+    ``true``/``false`` (they are not numbers). Infinities are written ``1e999``.
+    """
+    text = json.dumps(_canonical(value), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return text.replace("-Infinity", "-1e999").replace("Infinity", "1e999")
+
+
+def kind_of(value: Any) -> str:
+    if value is None:
+        return "z"
+    if value is True or value is False:
+        return "b"
+    if isinstance(value, (int, float)):
+        return "n"
+    if isinstance(value, str):
+        return "s"
+    if isinstance(value, list):
+        return "l"
+    if isinstance(value, dict):
+        return "d"
+    raise TypeError(f"not a JSON-safe value: {type(value).__name__}")
+
+
+def _entry(path: str, value: Any) -> Entry:
+    kind = kind_of(value)
+    if kind == "n":
+        num = float(value)
+        return Entry(path, kind, None if num != num else num, None, dumps(value))
+    if kind == "s":
+        return Entry(path, kind, None, value, dumps(value))
+    if kind == "b":
+        return Entry(path, kind, 1.0 if value else 0.0, None, dumps(value))
+    if kind == "l":
+        return Entry(path, kind, None, canonical_json(value), dumps(value))
+    if kind == "d":
+        return Entry(path, kind, None, None, None)
+    return Entry(path, kind, None, None, "null")
+
+
+def entries(path: tuple[str, ...], value: Any) -> Iterator[Entry]:
+    """The entries of ``value`` placed at ``path``: the node first, then its descendants."""
+    yield _entry(format_path(path), value)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from entries((*path, k), v)
+
+
+def build_tree(rows: Iterable[tuple[str, str, str | None]]) -> dict[str, Any]:
+    """Rebuild a tree from ``(path, kind, value)`` rows given in insertion order."""
+    root: dict[str, Any] = {}
+    for path, kind, value in rows:
+        segments = parse_path(path)
+        parent = root
+        for seg in segments[:-1]:
+            node = parent.get(seg)
+            if not isinstance(node, dict):
+                node = parent[seg] = {}
+            parent = node
+        if kind == "d":
+            if not isinstance(parent.get(segments[-1]), dict):
+                parent[segments[-1]] = {}
+        else:
+            parent[segments[-1]] = loads(value) if value is not None else None
+    return root

@@ -1,0 +1,65 @@
+"""Dotted paths: how a nested key is written in queries, columns and the store.
+
+``("train", "epochs")`` is written ``train.epochs``. A segment that is not a plain name
+(it holds a dot, a space, starts with a digit, or is a query keyword) is written in
+backticks, a backtick inside doubled: ``("a.b",)`` is ``\\`a.b\\```. The notation is
+injective, so ``{"a.b": 1}`` and ``{"a": {"b": 1}}`` never share a path.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["KEYWORDS", "format_path", "format_segment", "parse_path"]
+
+# Words the query language reserves; a key spelled like one is written in backticks.
+KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "null", "exists"})
+
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
+
+
+def format_segment(segment: str) -> str:
+    """One key as it is written in a path."""
+    if _PLAIN.match(segment) and segment.lower() not in KEYWORDS:
+        return segment
+    return "`" + segment.replace("`", "``") + "`"
+
+
+def format_path(segments: tuple[str, ...] | list[str]) -> str:
+    """``("train", "epochs")`` -> ``"train.epochs"``."""
+    return ".".join([format_segment(s) for s in segments])
+
+
+def parse_path(text: str) -> tuple[str, ...]:
+    """The inverse of :func:`format_path`. Raises ``ValueError`` on malformed text."""
+    segments: list[str] = []
+    i, n = 0, len(text)
+    while True:
+        if i < n and text[i] == "`":
+            j = i + 1
+            buf: list[str] = []
+            while True:
+                k = text.find("`", j)
+                if k < 0:
+                    raise ValueError(f"unclosed backtick in path {text!r}")
+                buf.append(text[j:k])
+                if k + 1 < n and text[k + 1] == "`":
+                    buf.append("`")
+                    j = k + 2
+                    continue
+                i = k + 1
+                break
+            segments.append("".join(buf))
+        else:
+            k = text.find(".", i)
+            end = n if k < 0 else k
+            seg = text[i:end]
+            if not seg:
+                raise ValueError(f"empty segment in path {text!r}")
+            segments.append(seg)
+            i = end
+        if i == n:
+            return tuple(segments)
+        if text[i] != ".":
+            raise ValueError(f"expected '.' at {i} in path {text!r}")
+        i += 1

@@ -1,0 +1,88 @@
+"""The exceptions and warnings runconfig raises.
+
+Every exception derives from :class:`RunconfigError`; each subclass also derives from the
+built-in it stands for, so ``except KeyError`` and ``hasattr`` keep working::
+
+    try:
+        cfg.learning_rte
+    except runconfig.ConfigError as e:   # also an AttributeError
+        print(e)   # Config has no key 'learning_rte': did you mean 'learning_rate'?
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "ConfigAttributeError",
+    "ConfigError",
+    "ConfigKeyError",
+    "ConfigTypeError",
+    "ConfigValueError",
+    "LockedKeyWarning",
+    "QueryError",
+    "RunconfigError",
+    "StoreError",
+    "UsageError",
+]
+
+
+class RunconfigError(Exception):
+    """Base of every error raised by runconfig."""
+
+
+class UsageError(RunconfigError, RuntimeError):
+    """An API called at the wrong moment, such as logging to a finished run."""
+
+
+class ConfigError(RunconfigError):
+    """A config value or key was refused: a change without ``allow_val_change``, a bad key."""
+
+
+class ConfigValueError(ConfigError, ValueError):
+    """A value was refused: a change of an existing key, a cycle, a malformed file."""
+
+
+class ConfigTypeError(ConfigError, TypeError):
+    """A key or an input of a type the config cannot hold."""
+
+
+class ConfigKeyError(ConfigError, KeyError):
+    """A missing key, read by item (``cfg["x"]``) and then used as a value."""
+
+    def __str__(self) -> str:
+        # KeyError's str() wraps the message in quotes; show it as written.
+        return str(self.args[0]) if self.args else ""
+
+
+class ConfigAttributeError(ConfigError, AttributeError):
+    """A missing key read by attribute (``cfg.x``); ``hasattr`` and ``getattr`` see it."""
+
+
+class QueryError(RunconfigError, ValueError):
+    """A query that cannot be parsed or compiled. The message points at the column."""
+
+    def __init__(self, message: str, query: str = "", position: int | None = None) -> None:
+        self.message = message
+        self.query = query
+        self.position = position
+        text = message
+        if query and position is not None:
+            text = f"{message}\n  {query}\n  {' ' * position}^"
+        super().__init__(text)
+
+
+class StoreError(RunconfigError, OSError):
+    """The store cannot be opened, read or written. The message names its location."""
+
+
+class LockedKeyWarning(UserWarning):
+    """A write to a key that a sweep (or another controller) locked was ignored."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return ``": did you mean 'x'?"`` for the closest choice, or ``""``."""
+    import difflib  # only on the error path
+
+    close = difflib.get_close_matches(word, [c for c in choices if isinstance(c, str)], n=1)
+    return f": did you mean '{close[0]}'?" if close else ""

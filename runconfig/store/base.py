@@ -1,0 +1,143 @@
+"""The one narrow interface both engines implement.
+
+The write side is used by :class:`runconfig.Run` (one process writes a run); the read
+side by :class:`runconfig.Api` and the CLI (any process, while runs are being written).
+Every write method is one transaction, committed before it returns.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from runconfig._entries import Change
+
+__all__ = ["OrderKey", "RunData", "RunStore", "SqlFragment"]
+
+
+@dataclass
+class RunData:
+    """Everything stored about one run.
+
+    ``config`` and ``summary`` are plain nested dicts (hidden ``_`` keys included);
+    ``origins`` and ``descs`` map a dotted config path (``train.epochs``) to where its value
+    came from and to its note from a defaults file. ``history`` is filled only on request.
+    """
+
+    id: str
+    name: str
+    project: str
+    state: str = "running"
+    group: str | None = None
+    job_type: str | None = None
+    tags: list[str] = field(default_factory=list)
+    notes: str | None = None
+    created_at: str = ""
+    updated_at: str = ""
+    finished_at: str | None = None
+    heartbeat_at: str | None = None
+    exit_code: int | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+    host: str | None = None
+    user: str | None = None
+    pid: int | None = None
+    pid_started: str | None = None
+    python: str | None = None
+    program: str | None = None
+    argv: list[str] = field(default_factory=list)
+    cwd: str | None = None
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    descs: dict[str, str] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] | None = None
+    rid: int | None = None
+
+
+@dataclass(frozen=True)
+class SqlFragment:
+    """A piece of SQL with its bound parameters, in the engine's placeholder style.
+
+    The text refers to the runs table as ``r``; only :mod:`runconfig.query` builds these
+    from user input, and user text only ever reaches SQL through ``params``.
+    """
+
+    sql: str
+    params: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderKey:
+    """Sort by a config or summary path, or a run column. Missing values sort last."""
+
+    section: str  # "c" config, "s" summary, "r" run column
+    path: str  # dotted path (see runconfig._paths), or the run field name for "r"
+    descending: bool = False
+
+
+class RunStore(abc.ABC):
+    """A place where runs are kept: an SQLite file or a PostgreSQL database."""
+
+    dialect: str  # "sqlite" or "postgresql"
+    location: str  # shown in messages: a file path or a URL without password
+
+    # -- write side -------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_run(self, run: RunData) -> RunData:
+        """Insert a new run with its initial config, origins and summary.
+
+        If ``run.name`` is already taken in the project, a numeric suffix is added.
+        Returns the run as stored (``rid`` set, final ``name``).
+        """
+
+    @abc.abstractmethod
+    def write_changes(self, rid: int, section: str, changes: Sequence[Change]) -> None:
+        """Apply config (``"c"``) or summary (``"s"``) changes in one transaction."""
+
+    @abc.abstractmethod
+    def write_log(
+        self, rid: int, step: int, data: dict[str, Any], summary: Sequence[Change]
+    ) -> None:
+        """Append one history row and update the summary, in one transaction."""
+
+    @abc.abstractmethod
+    def update_run(self, rid: int, **fields: Any) -> None:
+        """Set run fields (``state``, ``finished_at``, ``exit_code``, ``tags``, ...)."""
+
+    @abc.abstractmethod
+    def heartbeat(self, rid: int) -> None:
+        """Record that the run is alive (``heartbeat_at = now``)."""
+
+    @abc.abstractmethod
+    def bulk_insert(self, runs: Iterable[RunData]) -> int:
+        """Insert many complete runs fast (imports, benchmarks). Returns how many."""
+
+    # -- read side --------------------------------------------------------------------
+    @abc.abstractmethod
+    def find_runs(
+        self,
+        *,
+        project: str | None = None,
+        where: SqlFragment | None = None,
+        order: Sequence[OrderKey] = (),
+        limit: int | None = None,
+        with_history: bool = False,
+    ) -> list[RunData]:
+        """Runs matching ``where``, sorted by ``order`` (then newest first)."""
+
+    @abc.abstractmethod
+    def get_run(self, id_or_name: str, project: str | None = None) -> RunData | None:
+        """One run by id, or by name (within ``project`` if given). None if absent."""
+
+    @abc.abstractmethod
+    def delete_runs(self, rids: Sequence[int]) -> int:
+        """Delete runs with their entries and history. Returns how many."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the connection(s)."""
