@@ -29,10 +29,14 @@ from runconfig.errors import (
     UsageError,
 )
 
+# Importing runconfig.config bound the submodule as an attribute of the package; the name
+# `runconfig.config` belongs to the active config (see __getattr__ below).
+globals().pop("config", None)
+
 if TYPE_CHECKING:
     from runconfig.api import Api, RunList, RunRecord, diff
     from runconfig.query import evaluate, parse_query
-    from runconfig.run import Run, Summary, finish, init, log
+    from runconfig._run import Run, Summary, finish, init, log
 
     config: Config
     run: Run | None
@@ -68,11 +72,11 @@ __all__ = [
 
 # Imported on first use, so that ``import runconfig`` costs next to nothing.
 _LAZY = {
-    "init": "runconfig.run",
-    "finish": "runconfig.run",
-    "log": "runconfig.run",
-    "Run": "runconfig.run",
-    "Summary": "runconfig.run",
+    "init": "runconfig._run",
+    "finish": "runconfig._run",
+    "log": "runconfig._run",
+    "Run": "runconfig._run",
+    "Summary": "runconfig._run",
     "Api": "runconfig.api",
     "RunList": "runconfig.api",
     "RunRecord": "runconfig.api",
@@ -84,7 +88,7 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name in ("config", "run", "summary"):
-        from runconfig.run import _state
+        from runconfig._run import _state
 
         if name == "config":
             return _state.config

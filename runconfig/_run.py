@@ -28,7 +28,7 @@ from typing import Any
 from runconfig._entries import Change
 from runconfig.config import Config, _plain
 from runconfig.errors import ConfigValueError, UsageError
-from runconfig.store import RunData, RunStore, open_store
+from runconfig.store import RunData, RunStore, open_store, resolve_location
 from runconfig.store._common import process_start_token
 from runconfig.values import sanitize
 
@@ -221,10 +221,10 @@ class Run:
         """Mark the run ``finished`` (or ``failed`` with a non-zero exit code or an error)."""
         if self._finished:
             return
-        self._finished = True
         self._stop.set()
         for t in self._threads:
             t.join(timeout=2.0)
+        self._finished = True
         state = "finished"
         fields: dict[str, Any] = {"finished_at": _now()}
         if _error is not None:
@@ -240,6 +240,7 @@ class Run:
         if self._store is not None and self._data.rid is not None:
             with self._lock:
                 self._store.update_run(self._data.rid, **fields)
+                self._store.close()
         _state.forget(self)
 
     def __enter__(self) -> Run:
@@ -290,12 +291,13 @@ class Run:
                 )
             except (OSError, subprocess.SubprocessError):
                 return
-            if out.returncode == 0 and not self._finished:
-                dirty = bool(out.stdout.strip())
-                self._data.git_dirty = dirty
-                if self._store is not None and self._data.rid is not None:
-                    with self._lock:
-                        self._store.update_run(self._data.rid, git_dirty=dirty)
+            if out.returncode != 0:
+                return
+            dirty = bool(out.stdout.strip())
+            self._data.git_dirty = dirty
+            with self._lock:
+                if self._store is not None and self._data.rid is not None and not self._finished:
+                    self._store.update_run(self._data.rid, git_dirty=dirty)
 
         t = threading.Thread(target=work, name="runconfig-git", daemon=True)
         t.start()
@@ -491,56 +493,67 @@ def init(
 
     run_store: RunStore | None = None
     resumed: RunData | None = None
-    if not disabled:
-        run_store = open_store(store, dir=os.fspath(dir) if dir is not None else None)
-        if id is not None and resume not in (None, False, "never"):
-            resumed = run_store.get_run(id)
-            if resumed is None and resume == "must":
-                run_store.close()
-                raise UsageError(f"resume='must' but no run with id {id!r} in {run_store.location}")
-    if resumed is not None:
-        # The stored config comes back first; everything below is applied to it as
-        # ordinary changes (stored with their origins), so equal values are no-ops.
-        pending = _carry(cfg.as_dict(), cfg.origins())
-        cfg._load_plain(resumed.config, resumed.origins, resumed.descs)
-        data = _resume_row(run_store, resumed) if run_store is not None else resumed
-        run = Run(data, cfg, run_store)
-        run.summary._data.update(resumed.summary)
-        run._step = len(resumed.history or ())
-        cfg._merge((), pending, {}, allow_val_change, "runconfig.config", frame)
-        _populate(cfg, config, frame, allow_val_change, config_include_keys, config_exclude_keys)
-    else:
-        _populate(cfg, config, frame, True, config_include_keys, config_exclude_keys)
-        commit, _ = _git_commit(cwd)
-        now = _now()
-        data = RunData(
-            id=id or _new_id(),
-            name=name or _new_name(),
-            project=project,
-            group=group,
-            job_type=job_type,
-            tags=list(tags or ()),
-            notes=notes,
-            state="running",
-            created_at=now,
-            updated_at=now,
-            heartbeat_at=now,
-            config={k: _plain(v) for k, v in cfg._data.items()},
-            origins=cfg.origins(),
-            descs=cfg.descs(),
-            git_commit=commit,
-            **_process_fields(cwd),
+    commit, repo = _git_commit(cwd)
+    before = cfg.copy()
+    try:
+        if not disabled:
+            run_store = open_store(resolve_location(store, dir=dir))
+            if id is not None and resume not in (None, False, "never"):
+                resumed = run_store.get_run(id)
+                if resumed is None and resume == "must":
+                    where = run_store.location
+                    raise UsageError(f"resume='must' but no run has the id {id!r} in {where}")
+        if resumed is not None:
+            # The stored config comes back first; everything below is applied to it as
+            # ordinary changes (stored with their origins), so equal values are no-ops.
+            pending = _carry(cfg.as_dict(), cfg.origins())
+            cfg._load_plain(resumed.config, resumed.origins, resumed.descs)
+            data = _resume_row(run_store, resumed) if run_store is not None else resumed
+            run = Run(data, cfg, run_store)
+            run.summary._data.update(resumed.summary)
+            run._step = len(resumed.history or ())
+            cfg._merge((), pending, {}, allow_val_change, "runconfig.config", frame)
+            _populate(cfg, config, frame, allow_val_change, config_include_keys, config_exclude_keys)
+        else:
+            _populate(cfg, config, frame, True, config_include_keys, config_exclude_keys)
+            now = _now()
+            data = RunData(
+                id=id or _new_id(),
+                name=name or _new_name(),
+                project=project,
+                group=group,
+                job_type=job_type,
+                tags=list(tags or ()),
+                notes=notes,
+                state="running",
+                created_at=now,
+                updated_at=now,
+                heartbeat_at=now,
+                config={k: _plain(v) for k, v in cfg._data.items()},
+                origins=cfg.origins(),
+                descs=cfg.descs(),
+                git_commit=commit,
+                **_process_fields(cwd),
+            )
+            if run_store is not None:
+                data = run_store.create_run(data)
+            run = Run(data, cfg, run_store)
+    except BaseException:
+        # Leave no half-made run: the pending config as it was, the store closed.
+        cfg._load_plain(
+            {k: _plain(v) for k, v in before._data.items()}, before.origins(), before.descs()
         )
+        cfg._locks.clear()
+        cfg._locks.update(before._locks)
         if run_store is not None:
-            data = run_store.create_run(data)
-        run = Run(data, cfg, run_store)
+            run_store.close()
+        raise
     if becomes_global:
         _state.run = run
         _state.config = cfg
     _state.runs.append(run)
     _state.hook()
     run._start_background()
-    repo = _git_commit(cwd)[1]
     if repo is not None and run_store is not None:
         run._record_git(repo)
     return run

@@ -1,0 +1,499 @@
+"""Runs: init, finish, the sources of a run's config, and what a run records.
+
+Every test runs against both engines through the ``store_url`` fixture (a fresh SQLite
+file, or a fresh schema on the PostgreSQL server).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+import pytest
+
+import runconfig
+from runconfig.errors import ConfigError, LockedKeyWarning, StoreError, UsageError
+
+
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def _pg_available() -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect(PG_URL, connect_timeout=3).close()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh store of each engine (PostgreSQL: a schema of its own, dropped after)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "runs.db")
+        return
+    if not _pg_available():
+        if os.environ.get("RUNCONFIG_REQUIRE_PG"):
+            pytest.fail("RUNCONFIG_REQUIRE_PG is set but PostgreSQL does not answer")
+        pytest.skip("no PostgreSQL server answers at 127.0.0.1:5432")
+    import psycopg
+
+    schema = f"rc_run_{uuid.uuid4().hex[:12]}"
+    yield f"{PG_URL}?schema={schema}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture(autouse=True)
+def _no_run_left_behind(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Each test starts without a run and with no sweep or store in the environment."""
+    for var in ("RUNCONFIG_STORE", "RUNCONFIG_MODE", "RUNCONFIG_SWEEP_PARAMS", "WANDB_MODE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    yield
+    from runconfig._run import _state
+
+    for run in list(_state.runs):
+        run.finish()
+    _state.config = runconfig.Config()
+
+
+def read(store_url: str, run_id: str) -> runconfig.RunRecord:
+    with runconfig.Api(store=store_url) as api:
+        return api.run(run_id)
+
+
+def child(tmp_path: Path, store_url: str, code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter in ``tmp_path`` with the store set."""
+    script = tmp_path / "train.py"
+    script.write_text(textwrap.dedent(code))
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("RUNCONFIG_", "WANDB_"))}
+    full_env.update(env, RUNCONFIG_STORE=store_url)
+    return subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+# -- init and the global objects ------------------------------------------------------
+
+
+def test_init_makes_the_run_and_its_config_global(store_url: str) -> None:
+    run = runconfig.init(project="p", config={"lr": 0.1}, store=store_url)
+    assert runconfig.run is run
+    assert runconfig.config is run.config
+    assert runconfig.config.lr == 0.1
+    runconfig.finish()
+    assert runconfig.run is None
+    assert run.config.lr == 0.1  # still readable after finish
+
+
+def test_values_set_before_init_are_carried_into_the_run(store_url: str) -> None:
+    line = sys._getframe().f_lineno + 1
+    runconfig.config.epochs = 4
+    runconfig.config["train"]["batch_size"] = 32
+    run = runconfig.init(store=store_url)
+    run.finish()
+    stored = read(store_url, run.id)
+    assert stored.config == {"epochs": 4, "train": {"batch_size": 32}}
+    assert stored.origins["epochs"] == f"test_run.py:{line}"
+
+
+def test_every_write_is_stored_before_it_returns(store_url: str) -> None:
+    run = runconfig.init(store=store_url, config={"lr": 0.1})
+    run.config.epochs = 3
+    run.config["train"]["warmup"] = 100
+    run.config.update({"train": {"steps": 10}, "optimizer": "adam"})
+    run.config.layers = [64, 64]
+    run.config.update({"lr": 0.2}, allow_val_change=True)
+    stored = read(store_url, run.id)  # read while the run is still going
+    assert stored.state == "running"
+    assert stored.config == {
+        "lr": 0.2,
+        "epochs": 3,
+        "train": {"warmup": 100, "steps": 10},
+        "optimizer": "adam",
+        "layers": [64, 64],
+    }
+    run.finish()
+
+
+def test_config_types_come_back_exactly(store_url: str) -> None:
+    values = {
+        "f": 2.0,
+        "i": 2**70,
+        "b": True,
+        "n": None,
+        "nan": float("nan"),
+        "inf": float("-inf"),
+        "s": "",
+        "empty": {},
+        "nested": {"a.b": 1, "a": {"b": 2}, "list": [1, 2.5, "x", None, [True]]},
+        "ünï": "çødé",
+    }
+    run = runconfig.init(store=store_url, config=values)
+    run.finish()
+    got = read(store_url, run.id).config
+    assert json.dumps(got, sort_keys=True) == json.dumps(
+        {**values, "nan": float("nan")}, sort_keys=True
+    )
+    assert type(got["f"]) is float and type(got["i"]) is int and got["b"] is True
+
+
+def test_a_second_init_finishes_the_first_run(store_url: str) -> None:
+    first = runconfig.init(store=store_url, config={"a": 1})
+    second = runconfig.init(store=store_url, config={"a": 2})
+    assert first.state == "finished"
+    assert runconfig.run is second and runconfig.config.a == 2
+    assert read(store_url, first.id).state == "finished"
+    second.finish()
+
+
+def test_reinit_return_previous_gives_back_the_active_run(store_url: str) -> None:
+    first = runconfig.init(store=store_url)
+    assert runconfig.init(store=store_url, reinit="return_previous") is first
+    first.finish()
+
+
+def test_wandb_only_arguments_are_accepted(store_url: str) -> None:
+    run = runconfig.init(
+        store=store_url, entity="team", settings=None, sync_tensorboard=False, save_code=True
+    )
+    assert run.state == "running"
+    run.finish()
+
+
+def test_disabled_mode_stores_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    run = runconfig.init(mode="disabled", config={"lr": 0.1})
+    run.config.epochs = 2
+    run.log({"loss": 1.0})
+    assert run.config.as_dict() == {"lr": 0.1, "epochs": 2}
+    assert run.summary["loss"] == 1.0
+    run.finish()
+    assert not (tmp_path / ".runconfig").exists()
+
+
+def test_disabled_mode_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RUNCONFIG_MODE", "disabled")
+    runconfig.init(config={"lr": 0.1}).finish()
+    assert not (tmp_path / ".runconfig").exists()
+
+
+def test_default_store_is_created_in_the_working_directory_and_found_from_below(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RUNCONFIG_STORE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    run = runconfig.init(config={"x": 1})
+    run.finish()
+    assert (tmp_path / ".runconfig" / "runs.db").is_file()
+    below = tmp_path / "a" / "b"
+    below.mkdir(parents=True)
+    monkeypatch.chdir(below)
+    assert [r.id for r in runconfig.Api().runs()] == [run.id]
+
+
+# -- sources and precedence -------------------------------------------------------------
+
+
+def test_sources_apply_lowest_to_highest_and_merge_deeply(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config-defaults.yaml").write_text(
+        "lr: 0.1\nopt:\n  name: sgd\n  beta: 0.5\n  eps: 1.0e-8\nepochs: 1\n"
+    )
+    monkeypatch.setenv("RUNCONFIG_SWEEP_PARAMS", json.dumps({"opt": {"beta": 0.9}}))
+    line = sys._getframe().f_lineno + 1
+    runconfig.config.epochs = 5
+    run = runconfig.init(store=store_url, config={"lr": 0.01, "opt": {"name": "adam"}})
+    assert run.config.as_dict() == {
+        "lr": 0.01,
+        "opt": {"name": "adam", "beta": 0.9, "eps": 1e-8},
+        "epochs": 5,
+    }
+    assert run.config.origin("lr") == "init"
+    assert run.config.origin("opt.eps") == "config-defaults.yaml:5"
+    assert run.config.origin("opt.beta") == "sweep"
+    assert run.config.origin("epochs") == f"test_run.py:{line}"
+    run.finish()
+    assert read(store_url, run.id).origins["opt.beta"] == "sweep"
+
+
+def test_sweep_values_are_locked_against_user_writes(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUNCONFIG_SWEEP_PARAMS", '{"lr": 0.05}')
+    run = runconfig.init(store=store_url, config={"lr": 0.1, "bs": 8})
+    assert run.config.lr == 0.05
+    with pytest.warns(LockedKeyWarning, match="'lr' was locked by 'sweep'"):
+        run.config.update({"lr": 0.3, "bs": 16}, allow_val_change=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run.config["--lr"] = 0.4  # warned once per key, not per write
+    run.finish()
+    assert read(store_url, run.id).config == {"lr": 0.05, "bs": 16}
+
+
+def test_init_allow_val_change_makes_changes_the_default(store_url: str) -> None:
+    run = runconfig.init(store=store_url, config={"lr": 0.1}, allow_val_change=True)
+    run.config.lr = 0.2
+    run.config.update({"lr": 0.3})
+    run.finish()
+    assert read(store_url, run.id).config == {"lr": 0.3}
+
+
+def test_a_refused_change_leaves_config_and_store_unchanged(store_url: str) -> None:
+    run = runconfig.init(store=store_url, config={"lr": 0.1, "bs": 8})
+    with pytest.raises(ConfigError, match="lr"):
+        run.config.update({"new": 16, "lr": 0.2})
+    assert run.config.as_dict() == {"lr": 0.1, "bs": 8}
+    run.finish()
+    assert read(store_url, run.id).config == {"lr": 0.1, "bs": 8}
+
+
+def test_config_include_and_exclude_keys_filter_the_init_config(store_url: str) -> None:
+    run = runconfig.init(store=store_url, config={"a": 1, "b": 2}, config_exclude_keys=["b"])
+    assert run.config.as_dict() == {"a": 1}
+    run.finish()
+    with pytest.raises(UsageError):
+        runconfig.init(
+            store=store_url, config={"a": 1}, config_include_keys=["a"], config_exclude_keys=["b"]
+        )
+
+
+# -- lifecycle ------------------------------------------------------------------------------
+
+
+def test_writes_after_finish_raise_and_change_nothing(store_url: str) -> None:
+    run = runconfig.init(store=store_url, config={"lr": 0.1})
+    run.finish()
+    with pytest.raises(UsageError, match="finished"):
+        run.config.epochs = 3
+    assert "epochs" not in run.config
+    with pytest.raises(UsageError):
+        run.log({"loss": 1.0})
+
+
+def test_context_manager_finishes_and_records_failure(store_url: str) -> None:
+    with runconfig.init(store=store_url) as ok:
+        ok.config.a = 1
+    assert read(store_url, ok.id).state == "finished"
+    with pytest.raises(ZeroDivisionError), runconfig.init(store=store_url) as bad:
+        1 / 0  # noqa: B018
+    stored = read(store_url, bad.id)
+    assert stored.state == "failed"
+    assert stored.error_type == "ZeroDivisionError"
+    assert stored.error_message == "division by zero"
+    assert stored.exit_code == 1
+
+
+def test_a_run_is_finished_at_interpreter_exit(store_url: str, tmp_path: Path) -> None:
+    proc = child(
+        tmp_path,
+        store_url,
+        """
+        import runconfig
+        run = runconfig.init(config={"a": 1})
+        print(run.id)
+        """,
+    )
+    assert proc.returncode == 0, proc.stderr
+    stored = read(store_url, proc.stdout.strip())
+    assert stored.state == "finished" and stored.exit_code == 0
+
+
+def test_an_uncaught_exception_marks_the_run_failed(store_url: str, tmp_path: Path) -> None:
+    proc = child(
+        tmp_path,
+        store_url,
+        """
+        import runconfig
+        run = runconfig.init(config={"a": 1})
+        print(run.id, flush=True)
+        raise ValueError("bad batch")
+        """,
+    )
+    assert proc.returncode == 1
+    stored = read(store_url, proc.stdout.strip())
+    assert (stored.state, stored.error_type, stored.error_message) == (
+        "failed",
+        "ValueError",
+        "bad batch",
+    )
+
+
+def test_values_survive_sigkill_and_the_run_reads_as_crashed(
+    store_url: str, tmp_path: Path
+) -> None:
+    proc = child(
+        tmp_path,
+        store_url,
+        """
+        import os, signal
+        import runconfig
+        run = runconfig.init(config={"lr": 0.1})
+        print(run.id, flush=True)
+        for i in range(50):
+            run.config[f"k{i}"] = i
+        run.config.update({"nested": {"a": [1, 2]}, "last": True})
+        run.log({"loss": 0.5})
+        os.kill(os.getpid(), signal.SIGKILL)
+        """,
+    )
+    assert proc.returncode == -9
+    stored = read(store_url, proc.stdout.strip())
+    assert stored.state == "crashed"
+    assert stored.config == {
+        "lr": 0.1,
+        **{f"k{i}": i for i in range(50)},
+        "nested": {"a": [1, 2]},
+        "last": True,
+    }
+    assert stored.summary == {"loss": 0.5}
+
+
+# -- summary, history, resume ---------------------------------------------------------------
+
+
+def test_log_appends_history_and_summary_keeps_last_unless_set(store_url: str) -> None:
+    run = runconfig.init(store=store_url)
+    run.log({"loss": 1.0, "acc": 0.5})
+    run.summary["best_acc"] = 0.5
+    run.log({"loss": 0.5, "acc": 0.7})
+    run.summary["acc"] = 0.99  # explicit: later logs no longer overwrite it
+    runconfig.log({"loss": 0.25, "acc": 0.6})
+    run.finish()
+    stored = read(store_url, run.id)
+    assert stored.summary == {"loss": 0.25, "acc": 0.99, "best_acc": 0.5}
+    assert stored.history is not None
+    assert [h["loss"] for h in stored.history] == [1.0, 0.5, 0.25]
+
+
+def test_resume_brings_the_config_back_and_resending_it_is_not_a_change(
+    store_url: str,
+) -> None:
+    config = {"lr": 0.1, "opt": {"beta": 0.9}, "f": 1e-7}
+    first = runconfig.init(store=store_url, config=config, id="resume01")
+    first.log({"loss": 1.0})
+    first.finish()
+    again = runconfig.init(store=store_url, id="resume01", resume="allow", config=config)
+    assert again.id == "resume01" and again.name == first.name
+    assert again.config.as_dict() == config
+    again.config.update(config)  # the same values: not a change
+    with pytest.raises(ConfigError):
+        again.config.lr = 0.5
+    again.config.epochs = 2
+    again.finish()
+    stored = read(store_url, "resume01")
+    assert stored.config == {**config, "epochs": 2}
+    assert stored.state == "finished"
+
+
+def test_resume_must_fails_for_an_unknown_id(store_url: str) -> None:
+    with pytest.raises(UsageError, match="nope"):
+        runconfig.init(store=store_url, id="nope", resume="must")
+
+
+# -- what a run records ----------------------------------------------------------------------
+
+
+def test_a_run_records_its_metadata(store_url: str, tmp_path: Path) -> None:
+    run = runconfig.init(
+        project="proj", name="first", store=store_url, tags=["a", "b"], notes="n",
+        group="g", job_type="train",
+    )
+    run.finish()
+    r = read(store_url, run.id)
+    assert (r.name, r.project, r.tags, r.notes, r.group, r.job_type) == (
+        "first", "proj", ["a", "b"], "n", "g", "train"
+    )
+    assert r.pid == os.getpid() and r.host and r.python == ".".join(
+        map(str, sys.version_info[:3])
+    )
+    assert r.cwd == os.getcwd()
+    assert r.argv == sys.argv
+    assert r.created_at <= r.finished_at  # type: ignore[operator]
+    assert len(run.id) == 8 and run.id.isalnum()
+
+
+def test_names_are_unique_within_a_project(store_url: str) -> None:
+    a = runconfig.init(project="p", name="same", store=store_url)
+    b = runconfig.init(project="p", name="same", store=store_url)
+    c = runconfig.init(project="q", name="same", store=store_url)
+    runconfig.finish()
+    assert a.name == "same" and b.name != "same" and c.name == "same"
+
+
+def test_git_commit_and_dirty_tree_are_recorded(store_url: str, tmp_path: Path) -> None:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=tmp_path, check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    git("init", "-q")
+    (tmp_path / "train.py").write_text("print(1)\n")
+    git("add", "train.py")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
+    (tmp_path / "train.py").write_text("print(2)\n")
+    proc = child(
+        tmp_path, store_url, "import runconfig\nprint(runconfig.init().id)\n"
+    )
+    assert proc.returncode == 0, proc.stderr
+    r = read(store_url, proc.stdout.strip())
+    assert r.git_commit == git("rev-parse", "HEAD")
+    assert r.git_dirty is True
+
+
+def test_outside_a_git_repository_nothing_fails(store_url: str, tmp_path: Path) -> None:
+    proc = child(tmp_path, store_url, "import runconfig\nprint(runconfig.init().id)\n")
+    assert proc.returncode == 0, proc.stderr
+    r = read(store_url, proc.stdout.strip())
+    assert r.git_commit is None and r.git_dirty is None
+
+
+# -- bad stores ------------------------------------------------------------------------------
+
+
+def test_a_foreign_file_as_store_is_a_clear_error_at_init(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a database\n" * 100)
+    with pytest.raises(StoreError, match="notes.txt"):
+        runconfig.init(store=str(bad))
+    assert runconfig.run is None
+
+
+def test_an_unreachable_postgresql_is_a_clear_error_at_init() -> None:
+    with pytest.raises(StoreError, match="127.0.0.1:1"):
+        runconfig.init(store="postgresql://postgres@127.0.0.1:1/test")
+
+
+def test_a_read_only_directory_is_a_clear_error_at_init(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root can write into read-only directories")
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    with pytest.raises(StoreError, match="ro"):
+        runconfig.init(dir=str(ro))
+
+
+def test_run_repr_names_the_run(store_url: str) -> None:
+    run = runconfig.init(store=store_url, name="visible")
+    assert "visible" in repr(run)
+    run.finish()
+
