@@ -30,21 +30,21 @@ action that wrote the key is used (``--batch-size`` rather than ``-b``).
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import functools
 import json
 import os
 import re
 import reprlib
+import sys
 import types
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from runconfig.errors import ConfigTypeError, ConfigValueError
 
 if TYPE_CHECKING:
+    import argparse
+
     import yaml
 
 __all__ = ["DEFAULTS_FILE", "Source", "find_defaults_files", "read_file", "read_source"]
@@ -65,7 +65,6 @@ _ACCEPTED = (
 )
 
 
-@dataclass
 class Source:
     """A mapping of config values and the origin of each.
 
@@ -74,10 +73,38 @@ class Source:
     else ``origin``. ``descs`` holds the notes of a file in wandb's ``{desc, value}`` form.
     """
 
-    values: dict[str, Any]
-    origin: str
-    origins: dict[tuple[str, ...], str] = field(default_factory=dict)
-    descs: dict[tuple[str, ...], str] = field(default_factory=dict)
+    # A plain class, not a dataclass: importing dataclasses would cost init() milliseconds.
+    __slots__ = ("descs", "origin", "origins", "values")
+
+    def __init__(
+        self,
+        values: dict[str, Any],
+        origin: str,
+        origins: dict[tuple[str, ...], str] | None = None,
+        descs: dict[tuple[str, ...], str] | None = None,
+    ) -> None:
+        self.values = values
+        self.origin = origin
+        self.origins = {} if origins is None else origins
+        self.descs = {} if descs is None else descs
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Source):
+            return NotImplemented
+        return (self.values, self.origin, self.origins, self.descs) == (
+            other.values,
+            other.origin,
+            other.origins,
+            other.descs,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"Source(values={self.values!r}, origin={self.origin!r}, "
+            f"origins={self.origins!r}, descs={self.descs!r})"
+        )
 
 
 def read_source(obj: Any, origin: str, *, frame: types.FrameType | None = None) -> Source:
@@ -99,7 +126,8 @@ def read_source(obj: Any, origin: str, *, frame: types.FrameType | None = None) 
         return Source(dict(obj), origin)
     if isinstance(obj, (str, os.PathLike)):
         return read_file(obj)
-    if isinstance(obj, argparse.Namespace):
+    argparse = sys.modules.get("argparse")  # a Namespace exists only if argparse is loaded
+    if argparse is not None and isinstance(obj, argparse.Namespace):
         return _read_namespace(obj, frame)
     if isinstance(obj, types.ModuleType):
         if "FLAGS" in vars(obj):
@@ -112,8 +140,8 @@ def read_source(obj: Any, origin: str, *, frame: types.FrameType | None = None) 
         return _read_absl(attrs["__wrapped"], "tf.flags")  # TensorFlow's wrapper of absl
     if attrs is not None and isinstance(attrs.get("__flags"), dict):  # absl keeps one too
         return _read_legacy_tf(obj, attrs)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        fields = dataclasses.fields(obj)
+    if hasattr(cls, "__dataclass_fields__") and not isinstance(obj, type):
+        fields = sys.modules["dataclasses"].fields(obj)
         return Source({f.name: getattr(obj, f.name) for f in fields}, origin)
     if any(_package(c) == "pydantic" for c in cls.__mro__):
         dump = obj.model_dump() if _has_methods(obj, "model_dump") else obj.dict()
@@ -191,6 +219,8 @@ def _read_namespace(ns: argparse.Namespace, frame: types.FrameType | None) -> So
 
 
 def _find_parsers(frame: types.FrameType | None) -> list[argparse.ArgumentParser]:
+    import argparse  # loaded already: the caller holds a Namespace
+
     parsers: dict[int, argparse.ArgumentParser] = {}
     for _ in range(_FRAME_DEPTH + 1):
         if frame is None:
@@ -205,6 +235,8 @@ def _find_parsers(frame: types.FrameType | None) -> list[argparse.ArgumentParser
 
 def _option_names(parsers: list[argparse.ArgumentParser]) -> dict[str, str]:
     """dest -> the longest option string of its action (or the dest of a positional)."""
+    import argparse
+
     names: dict[str, str] = {}
     seen: set[int] = set()
     queue = list(parsers)

@@ -42,11 +42,8 @@ from __future__ import annotations
 
 import collections
 import collections.abc as abc
-import dataclasses
-import datetime
 import enum
 import json
-import pathlib
 import sys
 import types
 import warnings
@@ -313,9 +310,14 @@ def _pydantic_fields(value: Any, path: str) -> Any:
     return value.model_dump(mode="python") if hasattr(value, "model_dump") else value.dict()
 
 
+def _is_dataclass_instance(value: Any) -> bool:
+    return hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type)
+
+
 def _dataclass_fields(value: Any, path: str) -> dict[str, Any]:
     # Not dataclasses.asdict(): it deep-copies every field, which fails on some objects.
-    fields = dataclasses.fields(value)
+    # (A dataclass instance exists, so the dataclasses module is loaded.)
+    fields = sys.modules["dataclasses"].fields(value)
     return {f.name: getattr(value, f.name) for f in fields if hasattr(value, f.name)}
 
 
@@ -332,7 +334,7 @@ _DUCK_RULES: tuple[tuple[Callable[[Any], bool], _Converter], ...] = (
         lambda v, path: v.as_dict(),
     ),
     (_is_pydantic, _pydantic_fields),
-    (lambda v: dataclasses.is_dataclass(v) and not isinstance(v, type), _dataclass_fields),
+    (_is_dataclass_instance, _dataclass_fields),
 )
 
 # Looked up by exact type first; after the duck rules, by isinstance in this order.
@@ -341,11 +343,6 @@ _BY_TYPE: dict[type, _Converter] = {
     set: _sorted_list,
     frozenset: _sorted_list,
     bytes: _decode,
-    datetime.datetime: lambda v, path: v.isoformat(),
-    datetime.date: lambda v, path: v.isoformat(),
-    datetime.time: lambda v, path: v.isoformat(),
-    datetime.timedelta: lambda v, path: v.total_seconds(),
-    pathlib.PurePath: _to_str,
     complex: _to_str,
     slice: lambda v, path: {"start": v.start, "stop": v.stop, "step": v.step},
     collections.UserString: _to_str,  # a Sequence, but not one of elements
@@ -360,6 +357,11 @@ _BY_TYPE: dict[type, _Converter] = {
 # Types of modules this one does not import (to keep ``import runconfig`` fast): while such
 # a module is not loaded, no value can be of its types. Matched last, by isinstance.
 _BY_NAME: tuple[tuple[str, str, _Converter], ...] = (
+    ("datetime", "datetime", lambda v, path: v.isoformat()),
+    ("datetime", "date", lambda v, path: v.isoformat()),
+    ("datetime", "time", lambda v, path: v.isoformat()),
+    ("datetime", "timedelta", lambda v, path: v.total_seconds()),
+    ("pathlib", "PurePath", _to_str),
     ("uuid", "UUID", _to_str),
     ("decimal", "Decimal", _to_str),
     ("fractions", "Fraction", _to_str),
