@@ -11,15 +11,9 @@ from __future__ import annotations
 
 import atexit
 import getpass
-import json
 import os
-import platform
-import secrets
-import socket
-import subprocess
 import sys
 import threading
-import traceback
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from datetime import datetime, timezone
 from types import TracebackType
@@ -280,6 +274,8 @@ class Run:
         """Record whether the git tree is dirty, off the start-up path."""
 
         def work() -> None:
+            import subprocess
+
             try:
                 out = subprocess.run(
                     ["git", "status", "--porcelain", "--untracked-files=no"],
@@ -344,6 +340,8 @@ class _State:
             try:
                 run.finish(_error=self.error)
             except Exception:
+                import traceback
+
                 traceback.print_exc()
 
 
@@ -396,19 +394,39 @@ def _user() -> str | None:
         return None
 
 
+def _random_below(n: int) -> int:
+    # os.urandom rather than the secrets module: its import costs init() milliseconds.
+    return int.from_bytes(os.urandom(8), "big") % n
+
+
 def _new_id() -> str:
+    """8 characters of [a-z0-9]: 2.8e12 ids, URL-safe."""
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    return "".join(secrets.choice(alphabet) for _ in range(8))
+    return "".join(alphabet[_random_below(36)] for _ in range(8))
 
 
 def _new_name() -> str:
-    return f"{secrets.choice(_ADJECTIVES)}-{secrets.choice(_NOUNS)}-{secrets.randbelow(99) + 1}"
+    adjective, noun = (
+        _ADJECTIVES[_random_below(len(_ADJECTIVES))],
+        _NOUNS[_random_below(len(_NOUNS))],
+    )
+    return f"{adjective}-{noun}-{_random_below(99) + 1}"
+
+
+def _hostname() -> str:
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
 
 
 def _sweep_params() -> dict[str, Any] | str | None:
     """The sweep's values: a JSON object in RUNCONFIG_SWEEP_PARAMS, or wandb's file."""
     raw = os.environ.get("RUNCONFIG_SWEEP_PARAMS")
     if raw:
+        import json
+
         try:
             params = json.loads(raw)
         except json.JSONDecodeError as e:
@@ -513,7 +531,9 @@ def init(
             run.summary._data.update(resumed.summary)
             run._step = len(resumed.history or ())
             cfg._merge((), pending, {}, allow_val_change, "runconfig.config", frame)
-            _populate(cfg, config, frame, allow_val_change, config_include_keys, config_exclude_keys)
+            _populate(
+                cfg, config, frame, allow_val_change, config_include_keys, config_exclude_keys
+            )
         else:
             _populate(cfg, config, frame, True, config_include_keys, config_exclude_keys)
             now = _now()
@@ -561,11 +581,11 @@ def init(
 
 def _process_fields(cwd: str) -> dict[str, Any]:
     return {
-        "host": socket.gethostname(),
+        "host": _hostname(),
         "user": _user(),
         "pid": os.getpid(),
         "pid_started": process_start_token(os.getpid()),
-        "python": platform.python_version(),
+        "python": "{}.{}.{}".format(*sys.version_info[:3]),
         "program": os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else None,
         "argv": list(sys.argv),
         "cwd": cwd,
