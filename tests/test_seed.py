@@ -85,7 +85,7 @@ def test_yaml_file_given_to_init_is_loaded_with_its_lines_and_notes(tmp_path: Pa
     run = run_example(tmp_path, "yaml_file.py", files=("my_config_file.yaml",))
     assert run.config == {"learning_rate": 0.01, "optimizer": "adam"}
     assert run.origins["learning_rate"] == "my_config_file.yaml:3"
-    assert run.origins["optimizer"] == "my_config_file.yaml:4"
+    assert run.origins["optimizer"] == "my_config_file.yaml:5"
     assert run.descs == {"learning_rate": "step size of the optimizer"}
 
 
