@@ -15,11 +15,11 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+
 import pytest
 
 import runconfig
 from runconfig.errors import ConfigError, LockedKeyWarning, StoreError, UsageError
-
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -71,7 +71,9 @@ def read(store_url: str, run_id: str) -> runconfig.RunRecord:
         return api.run(run_id)
 
 
-def child(tmp_path: Path, store_url: str, code: str, **env: str) -> subprocess.CompletedProcess[str]:
+def child(
+    tmp_path: Path, store_url: str, code: str, **env: str
+) -> subprocess.CompletedProcess[str]:
     """Run ``code`` in a fresh interpreter in ``tmp_path`` with the store set."""
     script = tmp_path / "train.py"
     script.write_text(textwrap.dedent(code))
@@ -186,7 +188,9 @@ def test_disabled_mode_stores_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
     assert not (tmp_path / ".runconfig").exists()
 
 
-def test_disabled_mode_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_disabled_mode_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RUNCONFIG_MODE", "disabled")
     runconfig.init(config={"lr": 0.1}).finish()
@@ -414,17 +418,25 @@ def test_resume_must_fails_for_an_unknown_id(store_url: str) -> None:
 
 def test_a_run_records_its_metadata(store_url: str, tmp_path: Path) -> None:
     run = runconfig.init(
-        project="proj", name="first", store=store_url, tags=["a", "b"], notes="n",
-        group="g", job_type="train",
+        project="proj",
+        name="first",
+        store=store_url,
+        tags=["a", "b"],
+        notes="n",
+        group="g",
+        job_type="train",
     )
     run.finish()
     r = read(store_url, run.id)
     assert (r.name, r.project, r.tags, r.notes, r.group, r.job_type) == (
-        "first", "proj", ["a", "b"], "n", "g", "train"
+        "first",
+        "proj",
+        ["a", "b"],
+        "n",
+        "g",
+        "train",
     )
-    assert r.pid == os.getpid() and r.host and r.python == ".".join(
-        map(str, sys.version_info[:3])
-    )
+    assert r.pid == os.getpid() and r.host and r.python == ".".join(map(str, sys.version_info[:3]))
     assert r.cwd == os.getcwd()
     assert r.argv == sys.argv
     assert r.created_at <= r.finished_at  # type: ignore[operator]
@@ -450,9 +462,7 @@ def test_git_commit_and_dirty_tree_are_recorded(store_url: str, tmp_path: Path) 
     git("add", "train.py")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
     (tmp_path / "train.py").write_text("print(2)\n")
-    proc = child(
-        tmp_path, store_url, "import runconfig\nprint(runconfig.init().id)\n"
-    )
+    proc = child(tmp_path, store_url, "import runconfig\nprint(runconfig.init().id)\n")
     assert proc.returncode == 0, proc.stderr
     r = read(store_url, proc.stdout.strip())
     assert r.git_commit == git("rev-parse", "HEAD")
@@ -472,13 +482,13 @@ def test_outside_a_git_repository_nothing_fails(store_url: str, tmp_path: Path) 
 def test_a_foreign_file_as_store_is_a_clear_error_at_init(tmp_path: Path) -> None:
     bad = tmp_path / "notes.txt"
     bad.write_text("not a database\n" * 100)
-    with pytest.raises(StoreError, match="notes.txt"):
+    with pytest.raises(StoreError, match=r"notes\.txt"):
         runconfig.init(store=str(bad))
     assert runconfig.run is None
 
 
 def test_an_unreachable_postgresql_is_a_clear_error_at_init() -> None:
-    with pytest.raises(StoreError, match="127.0.0.1:1"):
+    with pytest.raises(StoreError, match=r"127\.0\.0\.1:1\b"):
         runconfig.init(store="postgresql://postgres@127.0.0.1:1/test")
 
 
@@ -496,4 +506,3 @@ def test_run_repr_names_the_run(store_url: str) -> None:
     run = runconfig.init(store=store_url, name="visible")
     assert "visible" in repr(run)
     run.finish()
-
