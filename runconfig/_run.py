@@ -87,7 +87,7 @@ class Summary(MutableMapping[str, Any]):
     def __repr__(self) -> str:
         return repr(self._data)
 
-    def update(self, other: Any = (), /, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, other: Any = (), /, **kwargs: Any) -> None:
         """Set several values in one transaction."""
         values = {**dict(other), **kwargs}
         clean = {k: sanitize(v, f"summary.{k}") for k, v in values.items()}
