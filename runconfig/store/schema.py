@@ -21,7 +21,7 @@ Tables (every name prefixed ``rc_`` so a shared PostgreSQL database stays tidy):
 
 from __future__ import annotations
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "RUN_COLUMNS"]
+__all__ = ["MIGRATIONS", "RUN_COLUMNS", "SCHEMA_VERSION"]
 
 # The columns of rc_runs that the query language can name as ``run.<column>``, with the
 # kind of value they hold ('s' string, 'n' number, 'b' bool, 'l' JSON list).

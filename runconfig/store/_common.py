@@ -1,0 +1,554 @@
+"""What both engines share: the store's logic, migrations and process checks.
+
+:class:`SqlStore` implements :class:`~runconfig.store.base.RunStore` once, over a DB-API
+connection; an engine supplies the few driver-specific pieces (how a transaction starts,
+how a new run's ``rid`` comes back, how a list of rids is bound, bulk loading). SQL is
+written with ``?`` placeholders, turned into ``%s`` for PostgreSQL once, when the store
+opens.
+
+One connection per store, used under a :class:`threading.Lock`: a run's heartbeat thread
+may call :meth:`~SqlStore.heartbeat` while the main thread writes config.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta, timezone
+from types import TracebackType
+from typing import Any
+
+from runconfig._entries import REMOVED, Change, build_tree, dumps, entries, loads
+from runconfig._paths import format_path
+from runconfig.errors import StoreError
+from runconfig.store import schema
+from runconfig.store._select import RunSelect
+from runconfig.store._sql import (
+    COLUMNS,
+    ENTRY_COLUMNS,
+    PROJECT,
+    RUN_FIELDS,
+    Row,
+    Statements,
+    encode,
+    run_from_row,
+    run_values,
+    tree_rows,
+)
+from runconfig.store.base import OrderKey, RunData, RunStore, SqlFragment
+
+__all__ = ["SqlStore", "migrate", "now", "process_start_token", "schema_is_current"]
+
+STALE_AFTER = timedelta(seconds=90)
+"""A run on another host whose heartbeat is older than this has crashed."""
+BATCH = 1000  # runs per transaction in bulk_insert
+CHUNK = 500  # rids per IN (...) list
+
+
+def now() -> str:
+    """The current time as the store writes it: ISO-8601 UTC with microseconds."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """Fields 3.. of ``/proc/<pid>/stat`` (state first), or None off Linux / no process."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            text = f.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    # The command name (field 2) is in parentheses and may itself hold spaces or ')'.
+    return text[text.rfind(")") + 2 :].split()
+
+
+def process_start_token(pid: int) -> str | None:
+    """A token that changes when ``pid`` is reused by another process, or None if unknown.
+
+    On Linux it is the start time of the process in clock ticks since boot (field 22 of
+    ``/proc/<pid>/stat``). A :class:`~runconfig.store.base.RunData` keeps it in
+    ``pid_started`` so that a reader can tell its writer from a newer process.
+    """
+    fields = _proc_stat(pid)
+    return fields[19] if fields is not None and len(fields) > 19 else None
+
+
+def _process_alive(pid: int, token: str | None) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        pass  # alive but not ours, or a pid this OS cannot hold
+    fields = _proc_stat(pid)
+    if fields is None:
+        return True
+    return fields[0] != "Z" and (token is None or len(fields) <= 19 or fields[19] == token)
+
+
+def _is_dead(row: Row, host: str, stale: datetime) -> bool:
+    """Whether a run row in state 'running' belongs to a process that is gone."""
+    _, run_host, pid, pid_started, heartbeat_at, updated_at = row
+    if run_host == host and pid is not None:
+        return not _process_alive(int(pid), pid_started)
+    beat = heartbeat_at or updated_at
+    try:
+        when = datetime.fromisoformat(beat)
+    except (TypeError, ValueError):
+        return True
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when < stale
+
+
+def schema_is_current(version: int | None, location: str) -> bool:
+    """True when a store's schema needs no work; refuses a store from a newer runconfig."""
+    if version is not None and version > schema.SCHEMA_VERSION:
+        raise StoreError(
+            f"{location} was written by a newer runconfig (schema {version}, this one "
+            f"reads up to {schema.SCHEMA_VERSION}); upgrade runconfig"
+        )
+    return version == schema.SCHEMA_VERSION
+
+
+def migrate(execute: Callable[[str], object], version: int, dialect: str) -> None:
+    """Run the migrations from ``version`` to the current one (inside the caller's txn)."""
+    for v in range(version, schema.SCHEMA_VERSION):
+        for statement in schema.statements(v, dialect):
+            execute(statement)
+    execute(
+        "INSERT INTO rc_meta (key, value) VALUES "
+        f"('schema_version', '{int(schema.SCHEMA_VERSION)}') "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    )
+
+
+def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class SqlStore(RunStore):
+    """The logic of a store over one DB-API connection; engines fill in the driver parts."""
+
+    _errors: tuple[type[Exception], ...]  # the driver's exceptions, shown as StoreError
+    _integrity_error: type[Exception]
+    # Try a plain UPDATE before the upsert when a leaf changes: one statement and one
+    # index page fewer on SQLite; PostgreSQL prefers statements it can pipeline.
+    _update_in_place = True
+    _probe_order = False  # see runconfig.store._select
+
+    def __init__(self, conn: Any, location: str, placeholder: str) -> None:
+        self._conn = conn
+        self.location = location
+        self._ph = placeholder
+        self._sql = Statements(placeholder)
+        self._lock = threading.Lock()
+        self._seq: dict[int, int] = {}  # rid -> last seq used, for the runs written here
+        self._closed = False
+        self._select = RunSelect(self._exec, placeholder, self._text_order, self._probe_order)
+
+    # -- driver parts ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def _transaction(self, write: bool, blind: bool = False) -> AbstractContextManager[object]:
+        """A context that runs its body in one transaction (writes: taking the write lock).
+
+        ``blind``: the body reads no result that the engine must wait for (no rowcount),
+        so PostgreSQL may pipeline it.
+        """
+
+    @abc.abstractmethod
+    def _insert_run_row(self, values: list[Any]) -> int:
+        """Insert one rc_runs row and return its rid."""
+
+    @abc.abstractmethod
+    def _new_rids(self, count: int) -> list[int]:
+        """Reserve ``count`` fresh rids (inside a write transaction)."""
+
+    @abc.abstractmethod
+    def _rid_in(self, column: str, rids: Sequence[int]) -> tuple[str, tuple[Any, ...]]:
+        """A condition ``column`` is one of ``rids``, with its parameters."""
+
+    @abc.abstractmethod
+    def _close_connection(self) -> None: ...
+
+    def _exec(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._conn.execute(sql, params)
+
+    def _many(self, sql: str, rows: Sequence[Row]) -> None:
+        self._conn.executemany(sql, rows)
+
+    def _load_rows(self, table: str, columns: str, rows: list[Row]) -> None:
+        """Insert many rows fast (bulk_insert); PostgreSQL overrides this with COPY."""
+        marks = ", ".join([self._ph] * (columns.count(",") + 1))
+        self._many(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+    def _analyze(self) -> None:
+        """Refresh the planner's statistics after a bulk load."""
+
+    def _text_order(self, expr: str) -> str:
+        """``expr`` as sorted text: byte order on both engines."""
+        return expr
+
+    def _guard(self, action: str) -> _Guard:
+        """Hold the connection and show driver errors as StoreError naming the store."""
+        return _Guard(self, action)
+
+    # -- write side -----------------------------------------------------------------------
+    def create_run(self, run: RunData) -> RunData:
+        """Insert ``run`` with its config and summary; a taken name gets a ``-N`` suffix."""
+        created = run.created_at or now()
+        stored = dataclasses.replace(run, created_at=created, updated_at=run.updated_at or created)
+        for attempt in range(20):
+            try:
+                with self._guard(f"create run {run.name!r}"), self._transaction(write=True):
+                    id_taken, name_taken = self._exec(
+                        self._sql.taken, (run.id, run.project, stored.name)
+                    ).fetchone()
+                    if id_taken:
+                        raise StoreError(f"a run with id {run.id!r} is already in {self.location}")
+                    if name_taken:
+                        stored.name = self._free_name(run.project, run.name)
+                    rid = self._insert_run_row(run_values(stored))
+                    rows, seq = tree_rows(rid, "c", run.config, 0, run.origins, run.descs)
+                    summary, seq = tree_rows(rid, "s", run.summary, seq, {}, {})
+                    self._many(self._sql.insert_entry, rows + summary)
+            except StoreError as e:
+                # Another writer took the same name between our check and insert: retry.
+                if attempt < 19 and isinstance(e.__cause__, self._integrity_error):
+                    stored.name = run.name
+                    continue
+                raise
+            self._seq[rid] = seq
+            stored.rid = rid
+            return stored
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _free_name(self, project: str, name: str) -> str:
+        prefix = name + "-"
+        rows = self._exec(self._sql.names_like, (project, len(prefix), prefix)).fetchall()
+        suffixes = [int(n[len(prefix) :]) for (n,) in rows if n[len(prefix) :].isdigit()]
+        return f"{prefix}{max(suffixes, default=1) + 1}"
+
+    def write_changes(self, rid: int, section: str, changes: Sequence[Change]) -> None:
+        """Apply ``changes`` in order, in one transaction (see :class:`Change`)."""
+        if not changes:
+            return
+        with self._guard("write changes"), self._transaction(write=True, blind=True):
+            self._apply(rid, section, changes)
+
+    def _apply(self, rid: int, section: str, changes: Sequence[Change]) -> None:
+        sql, ex = self._sql, self._exec
+        seq = self._seq.get(rid)
+        if seq is None:
+            seq = int(ex(sql.max_seq, (rid,)).fetchone()[0])
+        for path, value, origin, desc in changes:
+            if not path:
+                seq = self._replace_tree(rid, section, value, origin, seq)
+                continue
+            p = format_path(path)
+            if value is REMOVED:
+                ex(sql.delete_node, (rid, section, p))
+                ex(sql.delete_below, (rid, section, p + ".", p + "/"))
+                continue
+            nodes = entries(path, value)
+            e = next(nodes)
+            if e.kind != "d" and self._update_in_place:
+                # A leaf replacing a leaf of the same column (num or txt) is one UPDATE,
+                # which leaves the other index alone; otherwise the general upsert below.
+                update = sql.update_num if e.txt is None else sql.update_txt
+                params = (e.kind, e.num if e.txt is None else e.txt, e.value, origin, desc)
+                if ex(update, (*params, rid, section, p)).rowcount:
+                    continue
+            ex(sql.delete_below, (rid, section, p + ".", p + "/"))
+            if len(path) > 1:
+                parents = []
+                for i in range(1, len(path)):
+                    seq += 1
+                    parents.append((rid, section, format_path(path[:i]), seq, origin))
+                self._many(sql.upsert_parent, parents)
+            seq += 1
+            ex(
+                sql.upsert_entry,
+                (rid, section, p, e.kind, e.num, e.txt, e.value, seq, origin, desc),
+            )
+            below = []
+            for e in nodes:
+                seq += 1
+                below.append(
+                    (rid, section, e.path, e.kind, e.num, e.txt, e.value, seq, origin, None)
+                )
+            if below:
+                self._many(sql.insert_entry, below)
+        self._seq[rid] = seq
+
+    def _replace_tree(self, rid: int, section: str, tree: Any, origin: str | None, seq: int) -> int:
+        # A whole-tree write (Config.persist) keeps each path's known origin and note
+        # unless the change names an origin for all of them.
+        origins: dict[str, str | None] = {}
+        descs: dict[str, str | None] = {}
+        if tree is not REMOVED:
+            for path, old_origin, old_desc in self._exec(
+                self._sql.provenance, (rid, section)
+            ).fetchall():
+                origins[path], descs[path] = old_origin, old_desc
+        self._exec(self._sql.delete_section, (rid, section))
+        if tree is REMOVED:
+            return seq
+        if not isinstance(tree, Mapping):
+            raise TypeError(f"the whole {section!r} tree must be a dict, not {type(tree).__name__}")
+        rows, seq = tree_rows(rid, section, tree, seq, {} if origin else origins, descs, origin)
+        if rows:
+            self._many(self._sql.insert_entry, rows)
+        return seq
+
+    def write_log(
+        self, rid: int, step: int, data: dict[str, Any], summary: Sequence[Change]
+    ) -> None:
+        """Store history row ``step`` (replacing one logged at the same step) and summary."""
+        ts = now()
+        with self._guard("log"), self._transaction(write=True, blind=True):
+            self._exec(self._sql.insert_history, (rid, step, ts, dumps(data)))
+            self._exec(self._sql.touch, (ts, rid))
+            if summary:
+                self._apply(rid, "s", summary)
+
+    def update_run(self, rid: int, **fields: Any) -> None:
+        """Set run fields, named as :class:`RunData` attributes; ``updated_at`` too.
+
+        >>> store.update_run(rid, state="finished", exit_code=0, finished_at=now())
+        """
+        unknown = sorted(set(fields) - set(RUN_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"cannot update run field(s) {', '.join(map(repr, unknown))}: "
+                f"the fields are {', '.join(RUN_FIELDS)}"
+            )
+        fields.setdefault("updated_at", now())
+        sets = ", ".join(f"{schema.COLUMN_NAMES.get(f, f)} = {self._ph}" for f in fields)
+        params = [encode(f, v) for f, v in fields.items()]
+        with self._guard("update a run"), self._transaction(write=True):
+            cur = self._exec(f"UPDATE rc_runs SET {sets} WHERE rid = {self._ph}", (*params, rid))
+            if cur.rowcount == 0:
+                raise StoreError(f"there is no run #{rid} in {self.location}")
+
+    def heartbeat(self, rid: int) -> None:
+        """Record that the run is alive; safe to call from another thread."""
+        ts = now()
+        with self._guard("record a heartbeat"), self._transaction(write=True, blind=True):
+            self._exec(self._sql.heartbeat, (ts, ts, rid))
+
+    def bulk_insert(self, runs: Iterable[RunData]) -> int:
+        """Insert complete runs, 1,000 per transaction; taken names get a ``-N`` suffix."""
+        count = 0
+        batch: list[RunData] = []
+        for run in runs:
+            batch.append(run)
+            if len(batch) == BATCH:
+                count += self._insert_batch(batch)
+                batch = []
+        if batch:
+            count += self._insert_batch(batch)
+        if count:
+            with self._guard("analyze"):
+                self._analyze()
+        return count
+
+    def _insert_batch(self, batch: list[RunData]) -> int:
+        try:
+            with self._guard("insert runs"), self._transaction(write=True):
+                stamp = now()
+                run_rows: list[Row] = []
+                entry_rows: list[Row] = []
+                for rid, run in zip(self._new_rids(len(batch)), batch, strict=True):
+                    values = run_values(run)
+                    if not run.created_at:
+                        values[RUN_FIELDS.index("created_at")] = stamp
+                    if not run.updated_at:
+                        values[RUN_FIELDS.index("updated_at")] = run.created_at or stamp
+                    run_rows.append((rid, *values))
+                    rows, seq = tree_rows(rid, "c", run.config, 0, run.origins, run.descs)
+                    entry_rows += rows
+                    entry_rows += tree_rows(rid, "s", run.summary, seq, {}, {})[0]
+                self._load_rows("rc_runs", "rid, " + ", ".join(COLUMNS), run_rows)
+                self._load_rows("rc_entries", ENTRY_COLUMNS, entry_rows)
+        except StoreError as e:
+            if not isinstance(e.__cause__, self._integrity_error):
+                raise
+            for run in batch:  # a name is taken: insert one by one, with suffixes
+                self.create_run(run)
+        return len(batch)
+
+    # -- read side ------------------------------------------------------------------------
+    def find_runs(
+        self,
+        *,
+        project: str | None = None,
+        where: SqlFragment | None = None,
+        order: Sequence[OrderKey] = (),
+        limit: int | None = None,
+        with_history: bool = False,
+    ) -> list[RunData]:
+        """Runs matching ``where``, sorted by ``order``, then newest first.
+
+        An entry key sorts numbers, then strings; runs lacking a number or string there
+        come last whichever the direction.
+        """
+        with self._guard("find runs"):
+            dead = self._reap()
+            with self._transaction(write=False):
+                rows = self._select.rows(project, where, order, limit)
+                runs = self._load(rows, with_history)
+        return self._mark_dead(runs, dead)
+
+    def get_run(self, id_or_name: str, project: str | None = None) -> RunData | None:
+        """One run with its history, by id, else by name (within ``project`` if given)."""
+        with self._guard(f"read run {id_or_name!r}"):
+            dead = self._reap()
+            with self._transaction(write=False):
+                rows = self._exec(self._sql.by_id, (id_or_name,)).fetchall()
+                if project is not None:
+                    rows = [r for r in rows if r[PROJECT] == project]
+                if not rows and project is not None:
+                    rows = self._exec(self._sql.by_name_in, (id_or_name, project)).fetchall()
+                elif not rows:
+                    rows = self._exec(self._sql.by_name, (id_or_name,)).fetchall()
+                    if len(rows) > 1:
+                        projects = ", ".join(sorted(r[PROJECT] for r in rows))
+                        raise StoreError(
+                            f"{len(rows)} runs are named {id_or_name!r} in {self.location} "
+                            f"(projects {projects}): name the project"
+                        )
+                runs = self._load(rows, with_history=True)
+        return self._mark_dead(runs, dead)[0] if runs else None
+
+    def delete_runs(self, rids: Sequence[int]) -> int:
+        """Delete runs with their entries and history. Returns how many were deleted."""
+        count = 0
+        with self._guard("delete runs"), self._transaction(write=True):
+            for chunk in _chunks(list(rids)):
+                cond, params = self._rid_in("rid", chunk)
+                count += self._exec(f"DELETE FROM rc_runs WHERE {cond}", params).rowcount
+        for rid in rids:
+            self._seq.pop(rid, None)
+        return count
+
+    def close(self) -> None:
+        """Close the connection; later calls raise StoreError. Closing twice is fine."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._close_connection()
+
+    def _reap(self) -> set[int]:
+        """Mark 'running' runs whose process is gone as crashed; returns their rids.
+
+        Same host: the pid is checked (gone, zombie or reused). Another host: the
+        heartbeat is older than :data:`STALE_AFTER`. The write is best effort; a reader
+        that may not write still reports those runs as crashed.
+        """
+        rows = self._exec(self._sql.running).fetchall()
+        if not rows:
+            return set()
+        import socket
+
+        host = socket.gethostname()
+        stale = datetime.now(timezone.utc) - STALE_AFTER
+        dead = {int(row[0]) for row in rows if _is_dead(row, host, stale)}
+        for rid in dead:
+            try:
+                with self._transaction(write=True):
+                    self._exec(self._sql.crash, (now(), rid))
+            except self._errors:
+                pass
+        return dead
+
+    @staticmethod
+    def _mark_dead(runs: list[RunData], dead: set[int]) -> list[RunData]:
+        for run in runs:
+            if run.rid in dead and run.state == "running":
+                run.state = "crashed"
+        return runs
+
+    def _load(self, rows: list[Row], with_history: bool) -> list[RunData]:
+        """RunData for run rows, with config, origins, summary (and history), in row order."""
+        runs = [run_from_row(row) for row in rows]
+        by_rid = {run.rid: run for run in runs if run.rid is not None}
+        trees: dict[tuple[int, str], list[tuple[str, str, str | None]]] = {}
+        rids = list(by_rid)
+        for chunk in _chunks(rids):
+            cond, params = self._rid_in("rid", chunk)
+            for rid, section, path, kind, value, origin, desc in self._exec(
+                'SELECT rid, section, path, kind, value, origin, "desc" FROM rc_entries '
+                f"WHERE {cond} ORDER BY rid, seq",
+                params,
+            ).fetchall():
+                node = (path, kind, value)
+                try:
+                    trees[rid, section].append(node)
+                except KeyError:
+                    trees[rid, section] = [node]
+                if section == "c":
+                    if origin is not None:
+                        by_rid[rid].origins[path] = origin
+                    if desc is not None:
+                        by_rid[rid].descs[path] = desc
+        for (rid, section), nodes in trees.items():
+            if section == "c":
+                by_rid[rid].config = build_tree(nodes)
+            elif section == "s":
+                by_rid[rid].summary = build_tree(nodes)
+        if with_history:
+            for run in runs:
+                run.history = []
+            for chunk in _chunks(rids):
+                cond, params = self._rid_in("rid", chunk)
+                for rid, step, data in self._exec(
+                    f"SELECT rid, step, data FROM rc_history WHERE {cond} ORDER BY rid, step",
+                    params,
+                ).fetchall():
+                    history = by_rid[rid].history
+                    assert history is not None
+                    history.append({"_step": step, **loads(data)})
+        return runs
+
+
+class _Guard:
+    """The store's lock for one call; driver errors leave it as StoreError.
+
+    A class rather than a generator-based context manager: it is on the path of every
+    key a live run sets.
+    """
+
+    __slots__ = ("_action", "_store")
+
+    def __init__(self, store: SqlStore, action: str) -> None:
+        self._store = store
+        self._action = action
+
+    def __enter__(self) -> None:
+        store = self._store
+        store._lock.acquire()
+        if store._closed:
+            store._lock.release()
+            raise StoreError(
+                f"cannot {self._action}: the runconfig store {store.location} is closed"
+            )
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        store = self._store
+        store._lock.release()
+        if exc is not None and isinstance(exc, store._errors):
+            raise StoreError(
+                f"cannot {self._action} in the runconfig store {store.location}: {exc}"
+            ) from exc

@@ -1,0 +1,157 @@
+"""The SQL text both engines run, and the conversions between rows and runs.
+
+Written once with ``?`` placeholders; :class:`Statements` turns them into an engine's
+style (``%s`` for PostgreSQL) when a store opens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from runconfig._entries import dumps, entries, loads
+from runconfig.store import schema
+from runconfig.store.base import RunData
+
+__all__ = [
+    "COLUMNS",
+    "ENTRY_COLUMNS",
+    "NUMBER",
+    "PROJECT",
+    "RANK",
+    "RUN_FIELDS",
+    "RUN_SELECT",
+    "Row",
+    "Statements",
+    "encode",
+    "run_from_row",
+    "run_values",
+    "tree_rows",
+]
+
+# The RunData attributes kept in rc_runs, in column order, and their SQL columns.
+RUN_FIELDS: tuple[str, ...] = (*schema.RUN_COLUMNS, "pid_started", "argv")
+COLUMNS = tuple(schema.COLUMN_NAMES.get(f, f) for f in RUN_FIELDS)
+RUN_SELECT = ", ".join(["r.rid", *(f"r.{c}" for c in COLUMNS)])
+PROJECT = 1 + RUN_FIELDS.index("project")  # its index in a run row
+ENTRY_COLUMNS = 'rid, section, path, kind, num, txt, value, seq, origin, "desc"'
+
+# Entry order classes: numbers, then strings, then everything else (missing, bool, NaN...).
+NUMBER = "{a}.kind = 'n' AND {a}.num IS NOT NULL"
+RANK = f"CASE WHEN {NUMBER} THEN 0 WHEN {{a}}.kind = 's' THEN 1 ELSE 2 END"
+
+Row = tuple[Any, ...]
+
+
+def encode(field: str, value: Any) -> Any:
+    """A RunData field's value as its column holds it (lists as JSON text)."""
+    if field in ("tags", "argv"):
+        return dumps(list(value))
+    if field == "git_dirty" and value is not None:
+        return bool(value)
+    return value
+
+
+def run_values(run: RunData) -> list[Any]:
+    """The column values of a run, in :data:`COLUMNS` order."""
+    return [encode(f, getattr(run, f)) for f in RUN_FIELDS]
+
+
+def run_from_row(row: Row) -> RunData:
+    """A RunData (config and summary still empty) from a ``SELECT RUN_SELECT`` row."""
+    values = dict(zip(RUN_FIELDS, row[1:], strict=True))
+    values["tags"] = loads(values["tags"])
+    values["argv"] = loads(values["argv"])
+    if values["git_dirty"] is not None:
+        values["git_dirty"] = bool(values["git_dirty"])
+    return RunData(rid=row[0], **values)
+
+
+def tree_rows(
+    rid: int,
+    section: str,
+    tree: Mapping[str, Any],
+    seq: int,
+    origins: Mapping[str, str | None],
+    descs: Mapping[str, str | None],
+    origin: str | None = None,
+) -> tuple[list[Row], int]:
+    """The rc_entries rows of a whole tree, numbered from ``seq + 1``; returns the last."""
+    rows: list[Row] = []
+    for key, value in tree.items():
+        for e in entries((key,), value):
+            seq += 1
+            rows.append(
+                (rid, section, e.path, e.kind, e.num, e.txt, e.value, seq,
+                 origins.get(e.path, origin), descs.get(e.path))
+            )  # fmt: skip
+    return rows, seq
+
+
+class Statements:
+    """The fixed SQL of the hot paths, in one engine's placeholder style."""
+
+    def __init__(self, placeholder: str) -> None:
+        def q(sql: str) -> str:
+            return sql.replace("?", placeholder)
+
+        entry = f"INSERT INTO rc_entries ({ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        self.insert_entry = q(entry)
+        # A changed node keeps its seq, so the key keeps its place in the tree.
+        self.upsert_entry = q(
+            entry + " ON CONFLICT (rid, section, path) DO UPDATE SET kind = excluded.kind, "
+            "num = excluded.num, txt = excluded.txt, value = excluded.value, "
+            'origin = excluded.origin, "desc" = COALESCE(excluded."desc", rc_entries."desc")'
+        )
+        # An ancestor of a changed node: created as a dict, or turned from a leaf into one.
+        self.upsert_parent = q(
+            f"INSERT INTO rc_entries ({ENTRY_COLUMNS}) "
+            "VALUES (?, ?, ?, 'd', NULL, NULL, NULL, ?, ?, NULL) "
+            "ON CONFLICT (rid, section, path) DO UPDATE SET kind = 'd', num = NULL, "
+            "txt = NULL, value = NULL, origin = excluded.origin WHERE rc_entries.kind <> 'd'"
+        )
+        # Descendants of p are the paths in [p + '.', p + '/'): '/' follows '.' in byte
+        # order, so the primary key serves the range.
+        # A leaf is never the parent of other entries: no descendants to delete.
+        update = "UPDATE rc_entries SET kind = ?, {0} = ?, value = ?, origin = ?, "
+        update += '"desc" = COALESCE(?, "desc") WHERE rid = ? AND section = ? AND path = ? '
+        update += "AND kind <> 'd' AND {1} IS NULL"
+        self.update_num = q(update.format("num", "txt"))
+        self.update_txt = q(update.format("txt", "num"))
+        self.delete_below = q(
+            "DELETE FROM rc_entries WHERE rid = ? AND section = ? AND path > ? AND path < ?"
+        )
+        self.delete_node = q("DELETE FROM rc_entries WHERE rid = ? AND section = ? AND path = ?")
+        self.delete_section = q("DELETE FROM rc_entries WHERE rid = ? AND section = ?")
+        self.provenance = q(
+            'SELECT path, origin, "desc" FROM rc_entries WHERE rid = ? AND section = ?'
+        )
+        self.max_seq = q("SELECT COALESCE(MAX(seq), 0) FROM rc_entries WHERE rid = ?")
+        columns = ", ".join(COLUMNS)
+        marks = ", ".join("?" * len(COLUMNS))
+        self.insert_run = q(f"INSERT INTO rc_runs ({columns}) VALUES ({marks})")
+        self.insert_run_with_rid = q(f"INSERT INTO rc_runs (rid, {columns}) VALUES (?, {marks})")
+        self.taken = q(
+            "SELECT (SELECT COUNT(*) FROM rc_runs WHERE id = ?), "
+            "(SELECT COUNT(*) FROM rc_runs WHERE project = ? AND name = ?)"
+        )
+        self.names_like = q("SELECT name FROM rc_runs WHERE project = ? AND substr(name, 1, ?) = ?")
+        self.insert_history = q(
+            "INSERT INTO rc_history (rid, step, ts, data) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (rid, step) DO UPDATE SET ts = excluded.ts, data = excluded.data"
+        )
+        self.touch = q("UPDATE rc_runs SET updated_at = ? WHERE rid = ?")
+        self.heartbeat = q("UPDATE rc_runs SET heartbeat_at = ?, updated_at = ? WHERE rid = ?")
+        self.running = (
+            "SELECT rid, host, pid, pid_started, heartbeat_at, updated_at "
+            "FROM rc_runs WHERE state = 'running'"
+        )
+        self.crash = q(
+            "UPDATE rc_runs SET state = 'crashed', updated_at = ? "
+            "WHERE rid = ? AND state = 'running'"
+        )
+        self.by_id = q(f"SELECT {RUN_SELECT} FROM rc_runs r WHERE r.id = ?")
+        self.by_name = q(f"SELECT {RUN_SELECT} FROM rc_runs r WHERE r.name = ?")
+        self.by_name_in = q(
+            f"SELECT {RUN_SELECT} FROM rc_runs r WHERE r.name = ? AND r.project = ?"
+        )

@@ -1,0 +1,172 @@
+"""The embedded engine: one SQLite file, shared by every process on the machine.
+
+The file is in WAL mode, so readers never block the writer nor wait for it, and with
+``synchronous=NORMAL`` a committed change survives the writer being killed (not a power
+cut). Writes start with ``BEGIN IMMEDIATE``: concurrent writers queue on the busy timeout
+instead of failing when a read lock cannot be upgraded.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import sqlite3
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import Any
+
+from runconfig.errors import StoreError
+from runconfig.store._common import SqlStore, migrate, schema_is_current
+
+__all__ = ["SQLiteStore"]
+
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one
+
+
+@functools.lru_cache(maxsize=256)
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _regexp(pattern: str | None, value: Any) -> int:
+    """``value REGEXP pattern`` for the query language: ``re.search``; NULL never matches."""
+    if pattern is None or value is None:
+        return 0
+    return 1 if _compile(pattern).search(value if isinstance(value, str) else str(value)) else 0
+
+
+class _Transaction(AbstractContextManager[None]):
+    """``BEGIN`` ... ``COMMIT`` (or ``ROLLBACK`` on error) on an autocommit connection."""
+
+    __slots__ = ("_begin", "_conn")
+
+    def __init__(self, conn: sqlite3.Connection, begin: str) -> None:
+        self._conn = conn
+        self._begin = begin
+
+    def __enter__(self) -> None:
+        self._conn.execute(self._begin)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self._conn.execute("COMMIT")
+        elif self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+
+def _schema_version(conn: sqlite3.Connection, path: str) -> int | None:
+    """The file's schema version; None when it has no rc_meta (new, or not ours)."""
+    try:
+        row = conn.execute("SELECT value FROM rc_meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.OperationalError as e:
+        if "no such table" not in str(e):
+            raise
+        if conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+            raise StoreError(
+                f"{path} is an SQLite database but not a runconfig store "
+                "(it has tables, but no rc_meta)"
+            ) from None
+        return None
+    if row is None:
+        raise StoreError(f"{path} is not a runconfig store: its rc_meta has no schema_version")
+    return int(row[0])
+
+
+def _prepare(conn: sqlite3.Connection, path: str) -> None:
+    """Check the schema; create it in a new file or migrate an older one."""
+    if schema_is_current(_schema_version(conn, path), path):
+        return  # the usual case: one query
+    # The journal mode is kept in the file: set once, when the schema is first written.
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    with _Transaction(conn, "BEGIN IMMEDIATE"):
+        version = _schema_version(conn, path)  # again: another process may have done it
+        if not schema_is_current(version, path):
+            migrate(conn.execute, version or 0, "sqlite")
+
+
+def _connect(path: str, create: bool) -> sqlite3.Connection:
+    if os.path.isdir(path):
+        raise StoreError(f"{path} is a directory, not a runconfig store file")
+    exists = os.path.exists(path)
+    verb = "open" if exists else "create"
+    if not exists:
+        if not create:
+            raise StoreError(f"there is no runconfig store at {path}")
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot create the runconfig store {path}: {e.strerror}") from e
+    try:
+        conn = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.Error as e:
+        raise StoreError(f"cannot {verb} the runconfig store {path}: {e}") from e
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        _prepare(conn, path)
+    except sqlite3.DatabaseError as e:
+        conn.close()
+        if "not a database" in str(e):
+            raise StoreError(f"{path} is not a runconfig store: not an SQLite database") from e
+        raise StoreError(f"cannot {verb} the runconfig store {path}: {e}") from e
+    except BaseException:
+        conn.close()
+        raise
+    conn.create_function("regexp", 2, _regexp, deterministic=True)
+    return conn
+
+
+class SQLiteStore(SqlStore):
+    """Runs in an SQLite file (created with its folder unless ``create=False``).
+
+    One connection, used under a lock, so the store may be shared with a heartbeat
+    thread. ``x REGEXP pattern`` is available to query fragments.
+    """
+
+    dialect = "sqlite"
+    _errors = (sqlite3.Error,)
+    _integrity_error = sqlite3.IntegrityError
+
+    def __init__(self, path: str, *, create: bool = True) -> None:
+        path = os.path.abspath(os.path.expanduser(path))
+        conn = _connect(path, create)
+        super().__init__(conn, path, "?")
+        self._write = _Transaction(conn, "BEGIN IMMEDIATE")
+        self._read = _Transaction(conn, "BEGIN")
+
+    def _transaction(self, write: bool, blind: bool = False) -> AbstractContextManager[None]:
+        return self._write if write else self._read
+
+    def _insert_run_row(self, values: list[Any]) -> int:
+        rid = self._conn.execute(self._sql.insert_run, values).lastrowid
+        assert rid is not None
+        return int(rid)
+
+    def _new_rids(self, count: int) -> list[int]:
+        # Safe: the caller holds the write lock (BEGIN IMMEDIATE) until it commits.
+        top = int(self._conn.execute("SELECT COALESCE(MAX(rid), 0) FROM rc_runs").fetchone()[0])
+        return list(range(top + 1, top + 1 + count))
+
+    def _rid_in(self, column: str, rids: Sequence[int]) -> tuple[str, tuple[Any, ...]]:
+        return f"{column} IN ({', '.join('?' * len(rids))})", tuple(rids)
+
+    def _analyze(self) -> None:
+        # A sampled ANALYZE: fast on millions of rows, enough for the planner.
+        self._conn.execute("PRAGMA analysis_limit = 1000")
+        self._conn.execute("ANALYZE")
+
+    def _close_connection(self) -> None:
+        self._conn.close()
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({self.location!r})"

@@ -1,0 +1,116 @@
+"""Shared test fixtures."""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from runconfig.store import RunStore, open_store
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+# ==== store fixtures: one suite, both engines ============================================
+# `store_location` is parametrized over SQLite (a file in tmp_path) and PostgreSQL (a
+# fresh schema of RUNCONFIG_TEST_PG, dropped after the test). The PostgreSQL cases skip
+# when no server answers, unless RUNCONFIG_REQUIRE_PG is set: then they fail.
+
+PG_URL = os.environ.get("RUNCONFIG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@functools.lru_cache(maxsize=1)
+def _pg_unreachable() -> str | None:
+    """None when the test server answers, else why not."""
+    try:
+        import psycopg
+    except ImportError as e:
+        return f"psycopg is not installed ({e})"
+    try:
+        psycopg.connect(PG_URL, connect_timeout=3).close()
+    except psycopg.Error as e:
+        return f"no PostgreSQL at {PG_URL} ({str(e).strip().splitlines()[-1]})"
+    return None
+
+
+def require_pg() -> None:
+    """Skip (or fail, under RUNCONFIG_REQUIRE_PG) when the test server is down."""
+    reason = _pg_unreachable()
+    if reason is None:
+        return
+    if os.environ.get("RUNCONFIG_REQUIRE_PG"):
+        pytest.fail(f"RUNCONFIG_REQUIRE_PG is set but {reason}")
+    pytest.skip(reason)
+
+
+def pg_execute(sql: str) -> None:
+    """Run one statement on the test server (outside any store)."""
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A store URL on the test server, in a schema that does not exist yet (dropped after)."""
+    require_pg()
+    schema = f"rc_test_{uuid.uuid4().hex[:12]}"
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}schema={schema}"
+    finally:
+        pg_execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Where a fresh, empty store is: a path, or a URL with a schema of its own."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "runs.db")
+        return
+    require_pg()
+    schema = f"rc_test_{uuid.uuid4().hex[:12]}"
+    pg_execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}schema={schema}"
+    finally:
+        pg_execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture
+def store(store_location: str) -> Iterator[RunStore]:
+    """An open store, on each engine; ``store.dialect`` tells which."""
+    opened = open_store(store_location)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def child_env() -> dict[str, str]:
+    """The environment of a child interpreter that imports this checkout of runconfig."""
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path}
+
+
+def run_python(code: str, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a new interpreter, as a child process, and wait for it."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+# ==== end of store fixtures ===============================================================

@@ -1,0 +1,880 @@
+"""The store interface, run against both engines (see the `store` fixture in conftest)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import socket
+import sqlite3
+import sys
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import run_python
+
+from runconfig._entries import REMOVED, Change, dumps
+from runconfig.errors import StoreError
+from runconfig.store import (
+    OrderKey,
+    RunData,
+    RunStore,
+    SqlFragment,
+    _select,
+    open_store,
+    resolve_location,
+    schema,
+)
+from runconfig.store._common import now, process_start_token
+
+
+def make_run(name: str = "run", project: str = "proj", **fields: Any) -> RunData:
+    fields.setdefault("id", uuid.uuid4().hex[:10])
+    fields.setdefault("state", "finished")
+    return RunData(name=name, project=project, **fields)
+
+
+def at(minutes: float) -> str:
+    """A fixed time, ``minutes`` after a base instant, as the store writes times."""
+    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    return (base + timedelta(minutes=minutes)).isoformat(timespec="microseconds")
+
+
+def ago(seconds: float) -> str:
+    return (datetime.now(timezone.utc) - timedelta(seconds=seconds)).isoformat()
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal value for value, type for type, key order included (NaN equals NaN)."""
+    return dumps(a) == dumps(b)
+
+
+def ph(store: RunStore) -> str:
+    return "?" if store.dialect == "sqlite" else "%s"
+
+
+def raw_rows(location: str, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of a query run outside the store, straight on its file or database."""
+    if location.startswith("postgresql"):
+        import psycopg
+
+        from runconfig.store.postgres import parse_url
+
+        conninfo, extra, _, _ = parse_url(location)
+        with psycopg.connect(conninfo, autocommit=True, **extra) as conn:  # type: ignore[arg-type]
+            return conn.execute(sql).fetchall()  # type: ignore[arg-type]
+    conn = sqlite3.connect(location)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+TRICKY: dict[str, Any] = {
+    "float_two": 2.0,
+    "true": True,
+    "big": 2**70,
+    "nan": float("nan"),
+    "inf": float("inf"),
+    "ninf": float("-inf"),
+    "neg_zero": -0.0,
+    "tiny": 5e-324,
+    "empty_str": "",
+    "none": None,
+    "empty_dict": {},
+    "empty_list": [],
+    "nested": {"list": [1, [2.5, {"x": None}], {"y": "z"}], "dict": {"deep": {"er": -3}}},
+    "unicode ключ ✓": "värde 🎉",
+    "a.b": 1,
+    "a": {"b": 2},
+    "back`tick": 3,
+    "with space": {"in side": 4},
+    "1digit": 5,
+    "and": "keyword",
+    "_hidden": {"x": 1},
+}
+
+
+# -- create and read back ----------------------------------------------------------------
+def test_created_run_comes_back_with_every_field(store: RunStore) -> None:
+    run = RunData(
+        id="abc123",
+        name="swift-otter-1",
+        project="mnist",
+        state="finished",
+        group="sweep-1",
+        job_type="train",
+        tags=["baseline", "ünï"],
+        notes="first try",
+        created_at=at(0),
+        updated_at=at(1),
+        finished_at=at(2),
+        heartbeat_at=at(1.5),
+        exit_code=3,
+        error_type="ValueError",
+        error_message="boom",
+        host="box",
+        user="ada",
+        pid=4242,
+        pid_started="123456",
+        python="3.11.7",
+        program="train.py",
+        argv=["--lr", "0.1"],
+        cwd="/home/ada",
+        git_commit="deadbeef",
+        git_dirty=True,
+        config={"lr": 0.1, "train": {"epochs": 4}},
+        origins={"lr": "init", "train.epochs": "train.py:12"},
+        descs={"lr": "learning rate"},
+        summary={"acc": 0.9},
+    )
+    stored = store.create_run(run)
+    assert stored.rid is not None and stored.name == "swift-otter-1"
+    got = store.get_run("abc123")
+    assert got == dataclasses.replace(run, rid=stored.rid, history=[])
+
+
+def test_create_run_fills_in_times_and_returns_the_stored_run(store: RunStore) -> None:
+    stored = store.create_run(make_run(created_at=""))
+    assert stored.created_at and stored.created_at == stored.updated_at
+    got = store.get_run(stored.id)
+    assert got is not None and got.created_at == stored.created_at and got.rid == stored.rid
+
+
+def test_config_values_round_trip_type_for_type(store: RunStore) -> None:
+    stored = store.create_run(make_run(config=TRICKY, summary={"best": TRICKY["nested"]}))
+    got = store.get_run(stored.id)
+    assert got is not None
+    assert same(got.config, TRICKY)
+    assert same(got.summary, {"best": TRICKY["nested"]})
+    assert got.config["a.b"] == 1 and got.config["a"] == {"b": 2}
+
+
+def test_config_values_written_one_by_one_round_trip_type_for_type(store: RunStore) -> None:
+    stored = store.create_run(make_run())
+    assert stored.rid is not None
+    for key, value in TRICKY.items():
+        store.write_changes(stored.rid, "c", [Change((key,), value, "test")])
+    got = store.get_run(stored.id)
+    assert got is not None and same(got.config, TRICKY)
+
+
+def test_get_run_finds_by_id_then_by_name(store: RunStore) -> None:
+    store.create_run(make_run("calm-heron", id="id1"))
+    assert store.get_run("id1") is not None
+    by_name = store.get_run("calm-heron")
+    assert by_name is not None and by_name.id == "id1"
+    assert store.get_run("nothing-here") is None
+
+
+def test_get_run_by_a_name_shared_by_projects_asks_for_the_project(store: RunStore) -> None:
+    store.create_run(make_run("twin", project="p1", id="t1"))
+    store.create_run(make_run("twin", project="p2", id="t2"))
+    with pytest.raises(StoreError, match=r"p1, p2"):
+        store.get_run("twin")
+    found = store.get_run("twin", project="p2")
+    assert found is not None and found.id == "t2"
+    assert store.get_run("t1", project="p2") is None
+
+
+# -- names --------------------------------------------------------------------------------
+def test_taken_names_get_numeric_suffixes_within_a_project(store: RunStore) -> None:
+    names = [store.create_run(make_run("run")).name for _ in range(4)]
+    assert names == ["run", "run-2", "run-3", "run-4"]
+    assert store.create_run(make_run("run", project="other")).name == "run"
+
+
+def test_a_name_that_looks_suffixed_does_not_confuse_the_next_suffix(store: RunStore) -> None:
+    store.create_run(make_run("run"))
+    store.create_run(make_run("run-7"))
+    store.create_run(make_run("run-x"))
+    assert store.create_run(make_run("run")).name == "run-8"
+
+
+def test_a_duplicate_run_id_is_refused(store: RunStore) -> None:
+    store.create_run(make_run("a", id="same"))
+    with pytest.raises(StoreError, match="same"):
+        store.create_run(make_run("b", id="same"))
+
+
+# -- write_changes ------------------------------------------------------------------------
+@pytest.fixture
+def live(store: RunStore) -> Callable[..., Any]:
+    """Create a run, apply changes to it, return its config (or summary)."""
+    run = store.create_run(make_run(config={"lr": 0.1, "train": {"epochs": 2, "bs": 8}}))
+    assert run.rid is not None
+    rid = run.rid
+
+    def apply(*changes: Change, section: str = "c") -> Any:
+        if changes:
+            store.write_changes(rid, section, list(changes))
+        got = store.get_run(run.id)
+        assert got is not None
+        return got
+
+    return apply
+
+
+def test_setting_a_leaf_is_durable_and_seen_by_another_store(
+    store: RunStore, store_location: str
+) -> None:
+    run = store.create_run(make_run())
+    assert run.rid is not None
+    store.write_changes(run.rid, "c", [Change(("lr",), 0.5, "train.py:3")])
+    reader = open_store(store_location)
+    try:
+        got = reader.get_run(run.id)
+    finally:
+        reader.close()
+    assert got is not None and got.config == {"lr": 0.5} and got.origins == {"lr": "train.py:3"}
+
+
+def test_nested_set_creates_missing_parents(live: Callable[..., RunData]) -> None:
+    got = live(Change(("model", "enc", "layers"), 3, "x.py:1"))
+    assert got.config["model"] == {"enc": {"layers": 3}}
+
+
+def test_setting_below_a_leaf_turns_the_leaf_into_a_dict(live: Callable[..., RunData]) -> None:
+    got = live(Change(("lr", "warmup"), 0.01))
+    assert got.config["lr"] == {"warmup": 0.01}
+    assert list(got.config) == ["lr", "train"]
+
+
+def test_replacing_a_subtree_removes_its_old_children(live: Callable[..., RunData]) -> None:
+    got = live(Change(("train",), {"steps": 100}))
+    assert got.config == {"lr": 0.1, "train": {"steps": 100}}
+    got = live(Change(("train",), 5))
+    assert got.config == {"lr": 0.1, "train": 5}
+
+
+def test_removed_deletes_the_key_and_its_children(live: Callable[..., RunData]) -> None:
+    got = live(Change(("train",), REMOVED))
+    assert got.config == {"lr": 0.1}
+    got = live(Change(("lr",), REMOVED), Change(("absent",), REMOVED))
+    assert got.config == {}
+
+
+def test_removing_a_key_leaves_keys_that_share_its_prefix(live: Callable[..., RunData]) -> None:
+    live(Change(("train2",), 1), Change(("train-x",), 2), Change(("train.y",), 3))
+    got = live(Change(("train",), REMOVED))
+    assert got.config == {"lr": 0.1, "train2": 1, "train-x": 2, "train.y": 3}
+
+
+def test_whole_tree_change_replaces_the_section_hidden_keys_included(
+    live: Callable[..., RunData],
+) -> None:
+    tree = {"_wandb": {"v": 1}, "b": [1, 2], "a": {"c": None}}
+    got = live(Change((), tree, "persist"))
+    assert same(got.config, tree)
+    assert got.origins == {"_wandb": "persist", "_wandb.v": "persist", "b": "persist",
+                           "a": "persist", "a.c": "persist"}  # fmt: skip
+
+
+def test_whole_tree_change_without_origin_keeps_each_known_origin(
+    live: Callable[..., RunData],
+) -> None:
+    live(Change(("lr",), 0.2, "argparse --lr", "learning rate"))
+    got = live(Change((), {"lr": 0.3, "extra": 1}))
+    assert got.config == {"lr": 0.3, "extra": 1}
+    assert got.origins == {"lr": "argparse --lr"} and got.descs == {"lr": "learning rate"}
+
+
+def test_a_changed_leaf_keeps_its_place_and_new_keys_come_last(
+    live: Callable[..., RunData],
+) -> None:
+    got = live(Change(("zeta",), 1), Change(("lr",), 0.2), Change(("train", "epochs"), "x"))
+    assert list(got.config) == ["lr", "train", "zeta"]
+    assert list(got.config["train"]) == ["epochs", "bs"]
+    got = live(Change(("alpha",), 1), Change(("train", "aa"), 1))
+    assert list(got.config) == ["lr", "train", "zeta", "alpha"]
+    assert list(got.config["train"]) == ["epochs", "bs", "aa"]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1, "one", [1], {"x": 1}, None, True, 2.5],
+        ["s", 1.5, {"d": {"e": 1}}, "t", [2], 3],
+    ],
+    ids=["number-first", "string-first"],
+)
+def test_a_leaf_changing_type_is_stored_exactly(
+    live: Callable[..., RunData], values: list[Any]
+) -> None:
+    for value in values:
+        got = live(Change(("train", "epochs"), value))
+        assert same(got.config["train"]["epochs"], value)
+        assert list(got.config["train"]) == ["epochs", "bs"]
+
+
+def test_origins_and_descs_are_kept_per_path(live: Callable[..., RunData]) -> None:
+    live(Change(("lr",), 0.2, "config-defaults.yaml:3", "learning rate"))
+    got = live(Change(("lr",), 0.3, "argparse --lr"), Change(("train", "bs"), 16, "train.py:9"))
+    assert got.origins["lr"] == "argparse --lr"
+    assert got.origins["train.bs"] == "train.py:9"
+    assert got.descs == {"lr": "learning rate"}
+    got = live(Change(("opt",), {"name": "adam", "betas": [0.9, 0.99]}, "sweep"))
+    assert got.origins["opt"] == got.origins["opt.name"] == got.origins["opt.betas"] == "sweep"
+
+
+def test_a_list_of_changes_is_one_transaction(store: RunStore) -> None:
+    run = store.create_run(make_run(config={"a": 1}))
+    assert run.rid is not None
+    with pytest.raises(TypeError):
+        store.write_changes(run.rid, "c", [Change(("b",), 2), Change(("c",), object())])
+    got = store.get_run(run.id)
+    assert got is not None and got.config == {"a": 1}
+    store.write_changes(run.rid, "c", [Change(("b",), 2)])
+    got = store.get_run(run.id)
+    assert got is not None and got.config == {"a": 1, "b": 2}
+
+
+def test_writes_from_a_reopened_store_keep_the_key_order(
+    store: RunStore, store_location: str
+) -> None:
+    run = store.create_run(make_run(config={"a": 1, "b": 2}))
+    assert run.rid is not None
+    again = open_store(store_location)
+    try:
+        again.write_changes(run.rid, "c", [Change(("c",), 3)])
+        got = again.get_run(run.id)
+    finally:
+        again.close()
+    assert got is not None and list(got.config) == ["a", "b", "c"]
+
+
+def test_summary_changes_go_to_the_summary_only(live: Callable[..., RunData]) -> None:
+    got = live(Change(("acc",), 0.5), Change(("best", "acc"), 0.6), section="s")
+    assert got.summary == {"acc": 0.5, "best": {"acc": 0.6}}
+    assert got.config == {"lr": 0.1, "train": {"epochs": 2, "bs": 8}}
+    assert got.origins == {}
+
+
+# -- log, update, heartbeat ---------------------------------------------------------------
+def test_log_appends_history_and_updates_the_summary(store: RunStore) -> None:
+    run = store.create_run(make_run(updated_at=at(0)))
+    assert run.rid is not None
+    for step in range(3):
+        store.write_log(run.rid, step, {"loss": 1.0 / (step + 1)}, [Change(("loss",), step)])
+    got = store.get_run(run.id)
+    assert got is not None
+    assert got.history == [{"_step": 0, "loss": 1.0}, {"_step": 1, "loss": 0.5},
+                           {"_step": 2, "loss": 1.0 / 3}]  # fmt: skip
+    assert got.summary == {"loss": 2}
+    assert got.updated_at > at(0)
+
+
+def test_history_is_loaded_by_find_runs_only_when_asked(store: RunStore) -> None:
+    run = store.create_run(make_run())
+    assert run.rid is not None
+    store.write_log(run.rid, 0, {"x": 1}, [])
+    assert store.find_runs()[0].history is None
+    assert store.find_runs(with_history=True)[0].history == [{"_step": 0, "x": 1}]
+
+
+def test_update_run_sets_fields_and_updated_at(store: RunStore) -> None:
+    run = store.create_run(make_run(state="running", updated_at=at(0), heartbeat_at=now()))
+    assert run.rid is not None
+    store.update_run(run.rid, state="failed", exit_code=1, finished_at=at(5), tags=["x", "y"],
+                     notes="n", error_type="KeyError", error_message="k", git_dirty=False,
+                     group="g", user="bob")  # fmt: skip
+    got = store.get_run(run.id)
+    assert got is not None
+    assert (got.state, got.exit_code, got.finished_at, got.tags) == ("failed", 1, at(5), ["x", "y"])
+    assert (got.notes, got.error_type, got.error_message) == ("n", "KeyError", "k")
+    assert (got.git_dirty, got.group, got.user) == (False, "g", "bob")
+    assert got.updated_at > at(0)
+
+
+def test_update_run_refuses_an_unknown_field(store: RunStore) -> None:
+    run = store.create_run(make_run())
+    assert run.rid is not None
+    with pytest.raises(ValueError, match="colour"):
+        store.update_run(run.rid, colour="red")
+
+
+def test_update_of_a_missing_run_raises(store: RunStore) -> None:
+    with pytest.raises(StoreError, match="no run"):
+        store.update_run(123456, state="finished")
+
+
+def test_heartbeat_sets_heartbeat_and_update_times(store: RunStore) -> None:
+    run = store.create_run(make_run(updated_at=at(0)))
+    assert run.rid is not None and run.heartbeat_at is None
+    store.heartbeat(run.rid)
+    got = store.get_run(run.id)
+    assert got is not None and got.heartbeat_at is not None
+    assert got.heartbeat_at == got.updated_at and got.updated_at > at(0)
+
+
+def test_heartbeats_from_another_thread_do_not_disturb_writes(store: RunStore) -> None:
+    run = store.create_run(make_run(state="running"))
+    assert run.rid is not None
+    rid = run.rid
+    errors: list[BaseException] = []
+
+    def beat() -> None:
+        try:
+            for _ in range(100):
+                store.heartbeat(rid)
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    thread = threading.Thread(target=beat)
+    thread.start()
+    for i in range(100):
+        store.write_changes(rid, "c", [Change((f"k{i}",), i)])
+    thread.join()
+    assert errors == []
+    got = store.get_run(run.id)
+    assert got is not None and got.config == {f"k{i}": i for i in range(100)}
+
+
+# -- bulk insert and delete ---------------------------------------------------------------
+def test_bulk_insert_stores_complete_runs(store: RunStore) -> None:
+    runs = [make_run(f"r{i}", config={"i": i, "d": {"x": [i]}}, summary={"m": i / 2},
+                     origins={"i": "bulk"}, created_at=at(i)) for i in range(2500)]  # fmt: skip
+    assert store.bulk_insert(runs) == 2500
+    found = store.find_runs(project="proj")
+    assert len(found) == 2500
+    assert found[0].name == "r2499" and found[0].config == {"i": 2499, "d": {"x": [2499]}}
+    assert found[0].summary == {"m": 2499 / 2} and found[0].origins == {"i": "bulk"}
+    assert len({r.rid for r in found}) == 2500
+    later = store.create_run(make_run("after"))
+    assert later.rid is not None and later.rid > max(r.rid or 0 for r in found)
+
+
+def test_bulk_insert_gives_taken_names_suffixes(store: RunStore) -> None:
+    store.create_run(make_run("dup"))
+    assert store.bulk_insert([make_run("dup"), make_run("dup"), make_run("solo")]) == 3
+    assert sorted(r.name for r in store.find_runs()) == ["dup", "dup-2", "dup-3", "solo"]
+
+
+def test_delete_runs_removes_them_with_entries_and_history(
+    store: RunStore, store_location: str
+) -> None:
+    keep = store.create_run(make_run("keep", config={"a": 1}))
+    gone = store.create_run(make_run("gone", config={"a": 2}))
+    assert keep.rid is not None and gone.rid is not None
+    store.write_log(gone.rid, 0, {"x": 1}, [Change(("x",), 1)])
+    assert store.delete_runs([gone.rid, 999999]) == 1
+    assert [r.name for r in store.find_runs()] == ["keep"]
+    for table in ("rc_entries", "rc_history"):
+        rows = raw_rows(store_location, f"SELECT COUNT(*) FROM {table} WHERE rid = {gone.rid}")
+        assert rows == [(0,)]
+    assert store.delete_runs([]) == 0
+
+
+# -- find_runs ----------------------------------------------------------------------------
+METRIC = {"r1": 3, "r2": 1.5, "r3": "b", "r4": "a", "r5": None, "r6": True, "r7": float("nan"),
+          "r8": 10, "r9": -2, "r10": [1]}  # fmt: skip
+
+
+@pytest.fixture
+def ranked(store: RunStore) -> RunStore:
+    """Ten runs, created in name order, whose summary metric 'm' takes every kind of value."""
+    for i, (name, value) in enumerate(METRIC.items()):
+        summary = {} if name == "r5" else {"m": value}
+        store.create_run(make_run(name, created_at=at(i), summary=summary, config={"i": i}))
+    return store
+
+
+@pytest.mark.parametrize(
+    ("descending", "expected"),
+    [
+        (False, ["r9", "r2", "r1", "r8", "r4", "r3", "r10", "r7", "r6", "r5"]),
+        (True, ["r8", "r1", "r2", "r9", "r3", "r4", "r10", "r7", "r6", "r5"]),
+    ],
+    ids=["ascending", "descending"],
+)
+def test_order_puts_numbers_then_strings_then_the_rest_newest_first(
+    ranked: RunStore, descending: bool, expected: list[str]
+) -> None:
+    found = ranked.find_runs(order=[OrderKey("s", "m", descending)])
+    assert [r.name for r in found] == expected
+
+
+@pytest.mark.parametrize("limit", [0, 1, 3, 5, 7, 10, 50])
+def test_limit_cuts_the_ordered_list_at_any_point(ranked: RunStore, limit: int) -> None:
+    everything = [r.name for r in ranked.find_runs(order=[OrderKey("s", "m")])]
+    found = ranked.find_runs(order=[OrderKey("s", "m")], limit=limit)
+    assert [r.name for r in found] == everything[:limit]
+
+
+@pytest.mark.parametrize("density", ["all", "half", "two"])
+def test_a_limited_order_agrees_with_the_full_order_whatever_the_filter(
+    store: RunStore, monkeypatch: pytest.MonkeyPatch, density: str
+) -> None:
+    # Tiny probes, so that PostgreSQL's probe, its longer probe and its fallback all run.
+    monkeypatch.setattr(_select, "PROBE", 2)
+    monkeypatch.setattr(_select, "PROBE_PER_RUN", 1)
+    keep = {"all": lambda i: True, "half": lambda i: i % 2 == 0, "two": lambda i: i in (3, 17)}
+    for i in range(40):
+        value: Any = i % 7 if i % 5 else ("s" if i % 3 else None)
+        summary = {} if value is None else {"m": value}
+        config = {"keep": keep[density](i)}
+        store.create_run(make_run(f"r{i}", created_at=at(i % 9), summary=summary, config=config))
+    p = ph(store)
+    where = SqlFragment(
+        "EXISTS (SELECT 1 FROM rc_entries e WHERE e.rid = r.rid AND e.section = 'c' "
+        f"AND e.path = {p} AND e.kind = 'b' AND e.num = 1)",
+        ("keep",),
+    )
+    for descending in (False, True):
+        order = [OrderKey("s", "m", descending)]
+        everything = [r.name for r in store.find_runs(where=where, order=order, project="proj")]
+        assert len(everything) == sum(keep[density](i) for i in range(40))
+        for limit in range(len(everything) + 2):
+            found = store.find_runs(where=where, order=order, project="proj", limit=limit)
+            assert [r.name for r in found] == everything[:limit], (descending, limit)
+
+
+def test_without_order_runs_come_newest_first(ranked: RunStore) -> None:
+    assert [r.name for r in ranked.find_runs(limit=3)] == ["r10", "r9", "r8"]
+
+
+def test_ties_sort_newest_first(store: RunStore) -> None:
+    for i, name in enumerate(["old", "mid", "new"]):
+        store.create_run(make_run(name, created_at=at(i), summary={"m": 1.0}))
+    for descending in (False, True):
+        found = store.find_runs(order=[OrderKey("s", "m", descending)])
+        assert [r.name for r in found] == ["new", "mid", "old"]
+
+
+def test_a_second_order_key_breaks_ties(store: RunStore) -> None:
+    for i, (m, lr) in enumerate([(1, 0.1), (1, 0.3), (0, 0.2), (1, None)]):
+        config = {} if lr is None else {"lr": lr}
+        store.create_run(make_run(f"r{i}", created_at=at(i), summary={"m": m}, config=config))
+    found = store.find_runs(order=[OrderKey("s", "m"), OrderKey("c", "lr", descending=True)])
+    assert [r.name for r in found] == ["r2", "r1", "r0", "r3"]
+
+
+def test_order_by_a_run_column_puts_missing_values_last(store: RunStore) -> None:
+    for i, (name, code) in enumerate([("b", 1), ("a", None), ("c", 0)]):
+        store.create_run(make_run(name, created_at=at(i), exit_code=code))
+    names = [r.name for r in store.find_runs(order=[OrderKey("r", "exit_code")])]
+    assert names == ["c", "b", "a"]
+    names = [r.name for r in store.find_runs(order=[OrderKey("r", "exit_code", True)])]
+    assert names == ["b", "c", "a"]
+    names = [r.name for r in store.find_runs(order=[OrderKey("r", "name", True)], limit=2)]
+    assert names == ["c", "b"]
+
+
+def test_order_by_an_unknown_run_field_is_refused(store: RunStore) -> None:
+    with pytest.raises(ValueError, match="colour"):
+        store.find_runs(order=[OrderKey("r", "colour")])
+
+
+def test_project_filters_the_runs(store: RunStore) -> None:
+    store.create_run(make_run("a", project="p1"))
+    store.create_run(make_run("b", project="p2"))
+    assert [r.name for r in store.find_runs(project="p2")] == ["b"]
+    assert [r.name for r in store.find_runs(project="p2", order=[OrderKey("c", "x")])] == ["b"]
+    assert store.find_runs(project="nope") == []
+
+
+def test_a_where_fragment_selects_runs_by_entries(ranked: RunStore) -> None:
+    p = ph(ranked)
+    where = SqlFragment(
+        "EXISTS (SELECT 1 FROM rc_entries e WHERE e.rid = r.rid AND e.section = 'c' "
+        f"AND e.path = {p} AND e.kind = 'n' AND e.num < {p}) AND r.name <> {p}",
+        ("i", 4, "r2"),
+    )
+    found = ranked.find_runs(where=where, order=[OrderKey("s", "m", True)], limit=2)
+    assert [r.name for r in found] == ["r1", "r3"]
+    assert {r.name for r in ranked.find_runs(where=where)} == {"r1", "r3", "r4"}
+    assert [r.name for r in ranked.find_runs(where=where, project="proj", limit=1)] == ["r4"]
+
+
+def test_sqlite_offers_a_null_safe_regexp(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "runs.db")
+    try:
+        store.create_run(make_run("adam-1", notes="uses adam"))
+        store.create_run(make_run("sgd-1"))
+        where = SqlFragment("r.notes REGEXP ?", ("^uses a.am$",))
+        assert [r.name for r in store.find_runs(where=where)] == ["adam-1"]
+        where = SqlFragment("NOT (r.notes REGEXP ?)", ("x",))
+        assert [r.name for r in store.find_runs(where=where)] == ["sgd-1", "adam-1"]
+    finally:
+        store.close()
+
+
+# -- crashed runs -------------------------------------------------------------------------
+KILLED_WRITER = """
+import os, signal, socket, sys
+from runconfig._entries import Change
+from runconfig.store import RunData, open_store
+from runconfig.store._common import process_start_token
+
+store = open_store(sys.argv[1])
+run = store.create_run(RunData(
+    id="victim", name="victim", project="p", host=socket.gethostname(), pid=os.getpid(),
+    pid_started=process_start_token(os.getpid()), config={"lr": 0.1},
+))
+store.write_changes(run.rid, "c", [Change(("train", "epochs"), 4, "child.py:9")])
+store.write_log(run.rid, 0, {"loss": 0.5}, [Change(("loss",), 0.5)])
+store.update_run(run.rid, tags=["last"])
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_writer_killed_with_sigkill_reads_back_crashed_with_every_value(
+    store: RunStore, store_location: str
+) -> None:
+    child = run_python(KILLED_WRITER, store_location)
+    assert child.returncode == -9, child.stderr
+    got = store.get_run("victim")
+    assert got is not None
+    assert got.state == "crashed"
+    assert got.config == {"lr": 0.1, "train": {"epochs": 4}}
+    assert got.origins == {"train": "child.py:9", "train.epochs": "child.py:9"}
+    assert got.summary == {"loss": 0.5} and got.tags == ["last"]
+    assert got.history == [{"_step": 0, "loss": 0.5}]
+    # The verdict is written back, so every reader agrees.
+    assert raw_rows(store_location, "SELECT state FROM rc_runs") == [("crashed",)]
+
+
+def test_a_run_of_a_live_process_stays_running(store: RunStore) -> None:
+    pid = os.getpid()
+    store.create_run(make_run("me", id="me", state="running", host=socket.gethostname(),
+                              pid=pid, pid_started=process_start_token(pid),
+                              heartbeat_at=ago(3600)))  # fmt: skip
+    got = store.get_run("me")
+    assert got is not None and got.state == "running"
+
+
+@pytest.mark.skipif(process_start_token(os.getpid()) is None, reason="needs /proc")
+def test_a_run_whose_pid_was_reused_is_crashed(store: RunStore) -> None:
+    store.create_run(make_run("old", id="old", state="running", host=socket.gethostname(),
+                              pid=os.getpid(), pid_started="1"))  # fmt: skip
+    got = store.find_runs()[0]
+    assert got.state == "crashed"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "state"), [(300, "crashed"), (5, "running")], ids=["stale", "fresh"]
+)
+def test_a_run_on_another_host_is_judged_by_its_heartbeat(
+    store: RunStore, seconds: float, state: str
+) -> None:
+    store.create_run(make_run("far", id="far", state="running", host="elsewhere", pid=1,
+                              created_at=ago(seconds), heartbeat_at=ago(seconds)))  # fmt: skip
+    got = store.get_run("far")
+    assert got is not None and got.state == state
+    assert [r.state for r in store.find_runs()] == [state]
+
+
+def test_finished_runs_are_never_reaped(store: RunStore) -> None:
+    store.create_run(make_run("done", id="done", state="finished", host="elsewhere",
+                              heartbeat_at=ago(3600)))  # fmt: skip
+    got = store.get_run("done")
+    assert got is not None and got.state == "finished"
+
+
+# -- schema versions ----------------------------------------------------------------------
+def test_a_new_store_is_created_at_the_current_schema_version(
+    store: RunStore, store_location: str
+) -> None:
+    rows = raw_rows(store_location, "SELECT value FROM rc_meta WHERE key = 'schema_version'")
+    assert rows == [(str(schema.SCHEMA_VERSION),)]
+
+
+def test_an_older_store_is_migrated_when_opened(
+    store: RunStore, store_location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.create_run(make_run("before", config={"a": 1}))
+    store.close()
+    # The next release adds a column: migration SCHEMA_VERSION -> SCHEMA_VERSION + 1.
+    migrations = [*schema.MIGRATIONS, ["ALTER TABLE rc_runs ADD COLUMN extra TEXT"]]
+    monkeypatch.setattr(schema, "MIGRATIONS", migrations)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(migrations))
+    upgraded = open_store(store_location)
+    try:
+        got = upgraded.get_run("before")
+    finally:
+        upgraded.close()
+    assert got is not None and got.config == {"a": 1}
+    assert raw_rows(store_location, "SELECT value FROM rc_meta") == [(str(len(migrations)),)]
+    assert raw_rows(store_location, "SELECT COUNT(extra) FROM rc_runs") == [(0,)]
+
+
+def test_a_store_from_a_newer_runconfig_is_refused_untouched(
+    store: RunStore, store_location: str
+) -> None:
+    store.create_run(make_run("x"))
+    store.close()
+    newer = schema.SCHEMA_VERSION + 1
+    if store.dialect == "sqlite":
+        conn = sqlite3.connect(store_location)
+        conn.execute(f"UPDATE rc_meta SET value = '{newer}'")
+        conn.commit()
+        conn.close()
+        before = Path(store_location).read_bytes()
+    else:
+        raw_rows(store_location, f"UPDATE rc_meta SET value = '{newer}' RETURNING value")
+    with pytest.raises(StoreError, match=rf"newer runconfig \(schema {newer}.*upgrade"):
+        open_store(store_location)
+    if store.dialect == "sqlite":
+        assert Path(store_location).read_bytes() == before
+    assert raw_rows(store_location, "SELECT value FROM rc_meta") == [(str(newer),)]
+
+
+def test_an_empty_sqlite_file_becomes_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.write_bytes(b"")
+    store = open_store(path)
+    try:
+        assert store.create_run(make_run()).rid == 1
+    finally:
+        store.close()
+
+
+# -- locations and bad input --------------------------------------------------------------
+def _text_file(tmp: Path) -> str:
+    (tmp / "notes.db").write_text("not a database, just notes\n" * 100)
+    return str(tmp / "notes.db")
+
+
+def _foreign_sqlite(tmp: Path) -> str:
+    conn = sqlite3.connect(tmp / "other.db")
+    conn.execute("CREATE TABLE users (name TEXT)")
+    conn.commit()
+    conn.close()
+    return str(tmp / "other.db")
+
+
+def _directory(tmp: Path) -> str:
+    (tmp / "dir.db").mkdir()
+    return str(tmp / "dir.db")
+
+
+def _bad_sqlite_url(tmp: Path) -> str:
+    return "sqlite://host/runs.db"
+
+
+def _unreachable_postgres(tmp: Path) -> str:
+    return "postgresql://ada:s3cret@127.0.0.1:1/nowhere"
+
+
+def _bad_schema_name(tmp: Path) -> str:
+    return "postgresql://ada@127.0.0.1:1/db?schema=no;drop"
+
+
+@pytest.mark.parametrize(
+    ("make", "message", "shown"),
+    [
+        (_text_file, "not an SQLite database", None),
+        (_foreign_sqlite, "not a runconfig store", None),
+        (_directory, "is a directory", None),
+        (_bad_sqlite_url, "sqlite:///relative", None),
+        (_unreachable_postgres, "cannot connect", "postgresql://ada@127.0.0.1:1/nowhere"),
+        (_bad_schema_name, "bad schema name", "postgresql://ada@127.0.0.1:1/db"),
+    ],
+    ids=lambda v: v.__name__.strip("_").replace("_", "-") if callable(v) else "",
+)
+def test_a_bad_location_raises_a_store_error_naming_it(
+    tmp_path: Path, make: Callable[[Path], str], message: str, shown: str | None
+) -> None:
+    location = make(tmp_path)
+    with pytest.raises(StoreError, match=message) as info:
+        open_store(location).close()
+    assert (shown or location) in str(info.value)
+    assert "s3cret" not in str(info.value)
+
+
+def test_opening_a_missing_store_without_create_raises(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no runconfig store"):
+        open_store(tmp_path / "absent.db", create=False)
+    assert not (tmp_path / "absent.db").exists()
+
+
+DROP_AND_OPEN = """
+import os, sys
+import runconfig.store.sqlite
+from runconfig.errors import StoreError
+from runconfig.store import open_store
+if os.geteuid() == 0:  # root writes anywhere: become nobody to meet a read-only folder
+    os.setgid(65534)
+    os.setuid(65534)
+try:
+    open_store(sys.argv[1]).close()
+except StoreError as e:
+    print(e)
+    sys.exit(0)
+sys.exit(1)
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+@pytest.mark.parametrize("inside", ["runs.db", ".runconfig/runs.db"], ids=["file", "folder"])
+def test_a_store_in_a_read_only_folder_raises_a_store_error(inside: str) -> None:
+    top = tempfile.mkdtemp()  # not tmp_path: its parents are closed to other users
+    try:
+        os.chmod(top, 0o755)
+        folder = os.path.join(top, "read-only")
+        os.mkdir(folder, 0o555)
+        location = os.path.join(folder, inside)
+        child = run_python(DROP_AND_OPEN, location)
+        assert child.returncode == 0, child.stdout + child.stderr
+        assert "cannot create" in child.stdout and location in child.stdout
+    finally:
+        shutil.rmtree(top)
+
+
+def test_a_missing_psycopg_asks_for_the_postgres_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    with pytest.raises(StoreError, match=r"pip install 'runconfig\[postgres\]'"):
+        open_store("postgresql://ada@127.0.0.1:1/db")
+
+
+def test_sqlite_urls_are_relative_with_three_slashes_and_absolute_with_four(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for url, path in [
+        ("sqlite:///rel/runs.db", tmp_path / "rel" / "runs.db"),
+        (f"sqlite:///{tmp_path}/abs.db", tmp_path / "abs.db"),
+    ]:
+        store = open_store(url)
+        store.close()
+        assert store.location == str(path) and path.is_file()
+
+
+def test_location_resolves_argument_then_environment_then_nearest_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    monkeypatch.delenv("RUNCONFIG_STORE", raising=False)
+    assert resolve_location() == str(deep / ".runconfig" / "runs.db")
+    assert resolve_location(dir=tmp_path) == str(tmp_path / ".runconfig" / "runs.db")
+    open_store(tmp_path / ".runconfig" / "runs.db").close()  # a store two levels up
+    assert resolve_location() == str(tmp_path / ".runconfig" / "runs.db")
+    monkeypatch.setenv("RUNCONFIG_STORE", "postgresql://me@db/x")
+    assert resolve_location() == "postgresql://me@db/x"
+    assert resolve_location(tmp_path / "given.db") == str(tmp_path / "given.db")
+
+
+def test_open_store_without_location_creates_one_in_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RUNCONFIG_STORE", raising=False)
+    store = open_store()
+    store.close()
+    assert store.location == str(tmp_path / ".runconfig" / "runs.db")
+    assert (tmp_path / ".runconfig" / "runs.db").is_file()
+
+
+def test_a_closed_store_says_so(store: RunStore) -> None:
+    store.close()
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.find_runs()
