@@ -5,20 +5,57 @@
 ...                 order="-summary.acc", limit=50)
 >>> df = runs.to_pandas()          # config.* and summary.* columns
 >>> runconfig.diff(runs[:3])       # only the keys whose values differ
+>>> print(runs[0].export("yaml"))  # a file that init(config=...) reads back exactly
 """
 
 from __future__ import annotations
 
+import builtins
+import functools
+import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from runconfig._paths import format_path
-from runconfig.errors import RunconfigError
-from runconfig.store import RunData, RunStore, open_store
+from runconfig.errors import ConfigValueError, QueryError, RunconfigError, StoreError, did_you_mean
+from runconfig.store import ENV_VAR, OrderKey, RunData, RunStore, open_store, resolve_location
 
-__all__ = ["MISSING", "Api", "RunList", "RunNotFoundError", "RunRecord", "diff", "flatten"]
+if TYPE_CHECKING:
+    import yaml
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "MISSING",
+    "Api",
+    "RunList",
+    "RunNotFoundError",
+    "RunRecord",
+    "diff",
+    "flatten",
+]
+
+EXPORT_FORMATS = ("yaml", "json", "wandb")
+"""The formats of :meth:`RunRecord.export`."""
+
+# Run fields of a RunList's DataFrame, before the config.* and summary.* columns.
+_FRAME_FIELDS = (
+    "id",
+    "name",
+    "project",
+    "state",
+    "group",
+    "job_type",
+    "tags",
+    "created_at",
+    "finished_at",
+    "exit_code",
+    "error_type",
+    "error_message",
+)
+_IMPORT_BATCH = 500  # runs checked for existing ids at a time in import_runs
 
 
 class RunNotFoundError(RunconfigError, KeyError):
@@ -47,8 +84,8 @@ class RunRecord:
     """One stored run, read as attributes: ``r.config``, ``r.summary``, ``r.state``.
 
     ``config`` is a plain nested dict (hidden ``_`` keys left out); ``origins`` maps each
-    dotted key to where its value came from. A failed run keeps ``error_type`` and
-    ``error_message``.
+    dotted key to where its value came from, ``descs`` to its note from a defaults file.
+    A failed run keeps ``error_type`` and ``error_message``.
     """
 
     id: str
@@ -83,14 +120,19 @@ class RunRecord:
 
     @classmethod
     def from_data(cls, data: RunData) -> RunRecord:
+        """The record of a run as a store returns it."""
         values = {f.name: getattr(data, f.name) for f in fields(cls)}
         values["config"] = {k: v for k, v in data.config.items() if not k.startswith("_")}
         values["origins"] = {k: v for k, v in data.origins.items() if not k.startswith("_")}
+        values["descs"] = {k: v for k, v in data.descs.items() if not k.startswith("_")}
         return cls(**values)
 
     @property
     def command(self) -> str:
-        """The command line the run was started with, quoted for a POSIX shell."""
+        """The command line the run was started with, quoted for a POSIX shell.
+
+        ``""`` when the run did not record its arguments.
+        """
         import shlex
 
         if not self.argv:
@@ -99,15 +141,99 @@ class RunRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the run (without its history)."""
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "history"}
-        return out
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "history"}
+
+    def export(self, format: str = "yaml") -> str:
+        """The run's config as the text of a file that ``init(config=FILE)`` reads back
+        exactly, types included (``2.0`` stays a float, NaN and infinities survive).
+
+        ``"yaml"``: plain YAML (``lr: 0.1``); ``"json"``: JSON, with NaN and infinities
+        spelled ``NaN`` / ``Infinity`` as Python's json reads them (name the file
+        ``*.json``); ``"wandb"``: wandb's ``config.yaml`` form, each top-level key as
+        ``{desc: ..., value: ...}`` with the run's notes. A config whose plain form would
+        read as wandb's form (every top-level value a ``{value: ...}`` dict) is written in
+        wandb's form, which reads back the same. Raises ``ConfigValueError`` for a config
+        with a top-level ``wandb_version`` key, which config files reserve.
+        """
+        if format not in EXPORT_FORMATS:
+            raise ValueError(f"unknown export format {format!r}: use one of {EXPORT_FORMATS}")
+        config = self.config
+        if "wandb_version" in config:
+            raise ConfigValueError(
+                f"run {self.name} ({self.id}) has a top-level config key 'wandb_version', "
+                "which config files reserve for wandb's form: it cannot be written as a "
+                "file that init(config=...) reads back"
+            )
+        if format == "wandb" or _reads_as_wandb_form(config):
+            data: dict[str, Any] = {"wandb_version": 1}
+            for key, value in config.items():
+                data[key] = {"desc": self.descs.get(format_path((key,))), "value": value}
+        else:
+            data = config
+        if format == "json":
+            return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return _dump_yaml(data)
 
     def __repr__(self) -> str:
         return f"<RunRecord {self.name} ({self.id}) project={self.project!r} state={self.state}>"
 
 
+def _reads_as_wandb_form(config: Mapping[str, Any]) -> bool:
+    """Whether a config file of this plain content would be read in wandb's form.
+
+    Mirrors :func:`runconfig.sources.read_file`: ``_wandb`` aside, every top-level value is
+    a dict with a ``value`` key and no key but ``value`` and ``desc``.
+    """
+    entries = [v for k, v in config.items() if k != "_wandb"]
+    return bool(entries) and builtins.all(
+        isinstance(e, dict) and "value" in e and e.keys() <= {"value", "desc"} for e in entries
+    )
+
+
+# YAML 1.2 floats without a dot (1e-5): runconfig's loader reads them as floats, so a
+# string spelled like one must be quoted when written.
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$")
+
+
+@functools.cache
+def _yaml_dumper() -> type[yaml.SafeDumper]:
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+        flat = builtins.all(not isinstance(v, (dict, list)) for v in data)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+    Dumper.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+.0123456789"))
+    Dumper.add_representer(list, represent_list)
+    return Dumper
+
+
+def _dump_yaml(data: Any) -> str:
+    import yaml
+
+    text: str = yaml.dump(
+        data, Dumper=_yaml_dumper(), sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
+    return text
+
+
+def yaml_scalar(value: Any) -> str:
+    """One value as YAML writes it on one line (``0.1``, ``'1e-5'``, ``[64, 64]``, ``.nan``)."""
+    import yaml
+
+    text: str = yaml.dump(
+        value, Dumper=_yaml_dumper(), default_flow_style=True, allow_unicode=True, width=10**9
+    )
+    if text.endswith("\n...\n"):
+        text = text[: -len("\n...\n")]
+    return text.strip()
+
+
 class RunList(Sequence[RunRecord]):
-    """The runs an :meth:`Api.runs` call found, in order."""
+    """The runs an :meth:`Api.runs` call found, in order. Slicing gives a RunList."""
 
     def __init__(self, records: Iterable[RunRecord]) -> None:
         self._records = list(records)
@@ -135,7 +261,9 @@ class RunList(Sequence[RunRecord]):
     def to_pandas(self) -> Any:
         """A DataFrame: one row per run; run fields, then ``config.<path>`` and
         ``summary.<path>`` columns (paths written as queries write them: a literal key
-        ``a.b`` is ``config.`a.b```). Numeric columns are numeric.
+        ``a.b`` is ``config.`a.b```). Numeric columns are numeric, times are datetimes.
+
+        Built from the records in memory: the store was read once, by :meth:`Api.runs`.
         """
         try:
             import pandas as pd
@@ -144,34 +272,33 @@ class RunList(Sequence[RunRecord]):
                 "RunList.to_pandas() needs pandas: pip install 'runconfig[pandas]'"
             ) from None
         rows = []
+        config_columns: dict[str, None] = {}
+        summary_columns: dict[str, None] = {}
         for r in self._records:
-            row: dict[str, Any] = {
-                "id": r.id,
-                "name": r.name,
-                "project": r.project,
-                "state": r.state,
-                "group": r.group,
-                "job_type": r.job_type,
-                "tags": list(r.tags),
-                "created_at": r.created_at,
-                "finished_at": r.finished_at,
-            }
-            row.update(flatten(r.config, "config"))
-            row.update(flatten(r.summary, "summary"))
+            row: dict[str, Any] = {name: getattr(r, name) for name in _FRAME_FIELDS}
+            row["tags"] = list(r.tags)
+            config = flatten(r.config, "config")
+            summary = flatten(r.summary, "summary")
+            config_columns.update(dict.fromkeys(config))
+            summary_columns.update(dict.fromkeys(summary))
+            row.update(config)
+            row.update(summary)
             rows.append(row)
-        frame = pd.DataFrame.from_records(rows)
+        columns = [*_FRAME_FIELDS, *config_columns, *summary_columns]
+        frame = pd.DataFrame.from_records(rows, columns=columns)
         for column in ("created_at", "finished_at"):
-            if column in frame:
-                frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
         return frame.infer_objects()
 
     def to_dicts(self) -> list[dict[str, Any]]:
+        """Every run as :meth:`RunRecord.to_dict` gives it."""
         return [r.to_dict() for r in self._records]
 
 
 def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"train": {"epochs": 4}}`` -> ``{"train.epochs": 4}`` (with ``prefix.`` first).
 
+    Keys are written as the query language writes paths (``{"a.b": 1}`` -> ``"`a.b`"``).
     Empty dicts stay as ``{}`` leaves; lists are leaves.
     """
     out: dict[str, Any] = {}
@@ -195,9 +322,11 @@ def _strict_equal(a: Any, b: Any) -> bool:
     if isinstance(a, float):
         return a == b or (a != a and b != b)
     if isinstance(a, list):
-        return len(a) == len(b) and all(_strict_equal(x, y) for x, y in zip(a, b))
+        if len(a) != len(b):
+            return False
+        return builtins.all(_strict_equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_strict_equal(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and builtins.all(_strict_equal(a[k], b[k]) for k in a)
     return bool(a == b)
 
 
@@ -220,9 +349,10 @@ def diff(
     """The config keys whose values differ across ``runs``, with each run's value.
 
     ``{"lr": [0.01, 0.001], "train.warmup": [100, MISSING]}``: one value per run, in
-    order, :data:`MISSING` where a run lacks the key. Comparison is type-strict (``1``
-    and ``1.0`` differ). ``all=True`` keeps equal keys too; ``ignore`` drops dotted keys
-    (and everything below them). Runs may be records, live runs, configs or dicts.
+    order, :data:`MISSING` where a run lacks the key. Keys are dotted paths as queries
+    write them. Comparison is type-strict (``1`` and ``1.0`` differ, NaN equals NaN).
+    ``all=True`` keeps equal keys too; ``ignore`` drops dotted keys (and everything below
+    them). Runs may be records, live runs, configs or dicts.
     """
     flats = [flatten(_config_of(r)) for r in runs]
     skip = tuple(ignore)
@@ -235,9 +365,8 @@ def diff(
             continue
         values = [flat.get(key, MISSING) for flat in flats]
         first = values[0]
-        same = all(
-            (v is MISSING) == (first is MISSING)
-            and (v is MISSING or _strict_equal(v, first))
+        same = builtins.all(
+            (v is MISSING) == (first is MISSING) and (v is MISSING or _strict_equal(v, first))
             for v in values[1:]
         )
         if all or not same:
@@ -245,16 +374,63 @@ def diff(
     return out
 
 
+def _no_store_message(given: str | os.PathLike[str] | None, location: str) -> str:
+    create = "a run creates one (runconfig.init()), or name one with --store or RUNCONFIG_STORE"
+    if given is not None and os.fspath(given) != "":
+        return f"there is no runconfig store at {location}: check the path; {create}"
+    if os.environ.get(ENV_VAR):
+        return f"there is no runconfig store at {location} (from {ENV_VAR}); {create}"
+    return (
+        f"no runconfig store found: looked for .runconfig/runs.db in {os.getcwd()} and its "
+        f"parents; {create}"
+    )
+
+
+def _sqlite_file(location: str) -> str | None:
+    """The file of an SQLite location, or None for other stores and malformed URLs."""
+    if location.startswith(("postgresql://", "postgres://")):
+        return None
+    if location.startswith("sqlite:"):
+        if not location.startswith("sqlite:///") or location == "sqlite:///":
+            return None  # open_store explains what is wrong with it
+        location = location[len("sqlite:///") :]
+    return os.path.abspath(os.path.expanduser(location))
+
+
+def _validate_order(keys: Sequence[OrderKey], spec: str | Sequence[str]) -> None:
+    from runconfig.store.schema import RUN_COLUMNS
+
+    for key in keys:
+        if key.section == "r" and key.path not in RUN_COLUMNS:
+            raise QueryError(
+                f"cannot sort by unknown run field 'run.{key.path}'"
+                f"{did_you_mean(key.path, RUN_COLUMNS)}",
+                spec if isinstance(spec, str) else "",
+                None,
+            )
+
+
 class Api:
     """Read runs from a store: the same store resolution as :func:`runconfig.init`.
 
     ``store`` is a path, ``sqlite:///path`` or ``postgresql://...``; default: the
     ``RUNCONFIG_STORE`` variable, else ``.runconfig/runs.db`` found walking up from the
-    working directory.
+    working directory. Reading never creates a store: a missing one raises
+    :class:`~runconfig.errors.StoreError` saying where it was looked for (``create=True``
+    creates it, for imports). Close the Api, or use it as a context manager::
+
+        with runconfig.Api() as api:
+            best = api.runs(project="mnist", order="summary.val_loss", limit=1)[0]
     """
 
-    def __init__(self, store: str | os.PathLike[str] | None = None) -> None:
-        self._store: RunStore = open_store(store, create=False)
+    def __init__(
+        self, store: str | os.PathLike[str] | None = None, *, create: bool = False
+    ) -> None:
+        location = resolve_location(store)
+        path = _sqlite_file(location)
+        if not create and path is not None and not os.path.exists(path):
+            raise StoreError(_no_store_message(store, path))
+        self._store: RunStore = open_store(location, create=create)
 
     @property
     def store(self) -> str:
@@ -274,23 +450,37 @@ class Api:
         """Runs matching a query, sorted.
 
         ``where`` is the query language (``lr < 0.01 and optimizer == "adam"``);
-        ``filters`` takes wandb's MongoDB-style filters for scripts that migrate;
-        ``order`` is ``"summary.val_loss"``, ``"-summary.acc"`` or a list of them
-        (missing values last). Default order: newest first.
+        ``filters`` takes wandb's MongoDB-style filters for scripts that migrate (both
+        given: runs matching both); ``order`` is ``"summary.val_loss"``, ``"-summary.acc"``
+        or a list of them (missing values last). Default order: newest first. ``per_page``
+        is accepted for wandb's signature and ignored. One read of the store.
         """
-        from runconfig.query import And, compile_query, filters_to_query, parse_order, parse_query
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must be at least 0, got {limit}")
+        fragment = None
+        keys: list[OrderKey] = []
+        if where or filters or order:  # the query language costs an import: only if used
+            from runconfig.query import (
+                And,
+                compile_query,
+                filters_to_query,
+                parse_order,
+                parse_query,
+            )
 
-        node = parse_query(where) if where else None
-        if filters:
-            fnode = filters_to_query(filters)
-            node = fnode if node is None else And((node, fnode))
-        fragment = compile_query(node, self._store.dialect) if node is not None else None
-        keys = parse_order(order) if order else []
+            node = parse_query(where) if where else None
+            if filters:
+                fnode = filters_to_query(filters)
+                node = fnode if node is None else And((node, fnode))
+            fragment = compile_query(node, self._store.dialect) if node is not None else None
+            keys = parse_order(order) if order else []
+            _validate_order(keys, order or "")
         found = self._store.find_runs(project=project, where=fragment, order=keys, limit=limit)
         return RunList(RunRecord.from_data(d) for d in found)
 
     def run(self, id_or_name: str, project: str | None = None) -> RunRecord:
-        """One run by id or name (its history included)."""
+        """One run by id or name (its history included). A name that several projects
+        use raises :class:`~runconfig.errors.StoreError` naming them: pass ``project``."""
         data = self._store.get_run(id_or_name, project)
         if data is None:
             where = f" in project {project!r}" if project else ""
@@ -299,27 +489,99 @@ class Api:
 
     def delete(self, runs: Iterable[RunRecord]) -> int:
         """Delete runs (with their config, summary and history). Returns how many."""
-        ids = [r.id for r in runs]
         rids = []
-        for run_id in ids:
-            data = self._store.get_run(run_id)
+        for run in runs:
+            data = self._store.get_run(run.id)
             if data is not None and data.rid is not None:
                 rids.append(data.rid)
         return self._store.delete_runs(rids)
 
     def set_tags(self, run: RunRecord, tags: Sequence[str]) -> RunRecord:
-        """Replace a run's tags."""
+        """Replace a run's tags (duplicates dropped, order kept); returns the run re-read."""
         data = self._store.get_run(run.id)
         if data is None or data.rid is None:
             raise RunNotFoundError(f"no run with id {run.id!r} in {self.store}")
         self._store.update_run(data.rid, tags=list(dict.fromkeys(tags)))
         return self.run(run.id)
 
-    def import_runs(self, runs: Iterable[RunData]) -> int:
-        """Bulk-insert complete runs (imports, benchmarks): thousands per second."""
-        return self._store.bulk_insert(runs)
+    def import_runs(
+        self,
+        runs: Iterable[RunData],
+        *,
+        if_exists: Literal["error", "skip", "replace"] = "error",
+        on_exists: Callable[[RunData], None] | None = None,
+    ) -> int:
+        """Bulk-insert complete runs (imports, benchmarks) through the store's bulk path.
+
+        A run whose id is already in the store (or earlier in ``runs``) raises
+        :class:`~runconfig.errors.StoreError` (``if_exists="error"``, before anything of
+        its batch is written), is left out (``"skip"``), or replaces the stored run
+        (``"replace"``: the old run is deleted first). ``on_exists`` is told of each such
+        run. Returns how many runs were inserted.
+        """
+        if if_exists not in ("error", "skip", "replace"):
+            raise ValueError(f"if_exists must be 'error', 'skip' or 'replace', not {if_exists!r}")
+
+        def checked() -> Iterator[RunData]:
+            seen: set[str] = set()
+            batch: list[RunData] = []
+            for run in runs:
+                batch.append(run)
+                if len(batch) == _IMPORT_BATCH:
+                    yield from self._new_runs(batch, seen, if_exists, on_exists)
+                    batch = []
+            yield from self._new_runs(batch, seen, if_exists, on_exists)
+
+        return self._store.bulk_insert(checked())
+
+    def _new_runs(
+        self,
+        batch: list[RunData],
+        seen: set[str],
+        if_exists: str,
+        on_exists: Callable[[RunData], None] | None,
+    ) -> list[RunData]:
+        if not batch:
+            return []
+        stored = self._stored_ids([r.id for r in batch if r.id not in seen])
+        fresh: list[RunData] = []
+        doomed: list[int] = []
+        for run in batch:
+            twice = run.id in seen  # the first of the import wins, whatever if_exists says
+            if (twice or run.id in stored) and if_exists == "error":
+                where = "twice in the runs to import" if twice else f"already in {self.store}"
+                raise StoreError(f"a run with id {run.id!r} is {where}")
+            if twice or run.id in stored:
+                if on_exists is not None:
+                    on_exists(run)
+                if twice or if_exists == "skip":
+                    continue
+                doomed.append(stored.pop(run.id))
+            seen.add(run.id)
+            fresh.append(run)
+        if doomed:
+            self._store.delete_runs(doomed)
+        return fresh
+
+    def _stored_ids(self, ids: list[str]) -> dict[str, int]:
+        """id -> rid of the runs among ``ids`` that the store holds.
+
+        One indexed lookup per id: the query language's ``run.id == x`` scans the runs
+        table, which a check per batch of an import cannot afford on a large store.
+        """
+        stored: dict[str, int] = {}
+        for run_id in ids:
+            try:
+                data = self._store.get_run(run_id)
+            except StoreError:  # a name several projects use: no run has this id
+                continue
+            # get_run falls back to names: only a run with this id counts.
+            if data is not None and data.id == run_id and data.rid is not None:
+                stored[run_id] = data.rid
+        return stored
 
     def close(self) -> None:
+        """Release the store's connection."""
         self._store.close()
 
     def __enter__(self) -> Api:
