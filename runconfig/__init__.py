@@ -34,9 +34,9 @@ from runconfig.errors import (
 globals().pop("config", None)
 
 if TYPE_CHECKING:
+    from runconfig._run import Run, Summary, finish, init, log
     from runconfig.api import Api, RunList, RunRecord, diff
     from runconfig.query import evaluate, parse_query
-    from runconfig._run import Run, Summary, finish, init, log
 
     config: Config
     run: Run | None
