@@ -1,340 +1,7 @@
 """``Config``: the dictionary-like record of a run's inputs (hyperparameters).
 
 A :class:`Config` is a :class:`~collections.abc.MutableMapping` with attribute access at
-every depth. Every mutation, at any depth, goes through one place
-(:meth:`Config._commit`) that checks it (change rules, locks), tells the callback, and
-only then applies it: if the callback refuses (the run is finished, the store is gone), the
-config stays as it was.
-
-Values are sanitized (:func:`runconfig.values.sanitize`) into JSON-safe copies on the way
-in, and each leaf remembers where its value came from (:meth:`Config.origin`).
-
-Attribute names that belong to the class (``keys``, ``items``, ``update``...) read as the
-method; the key of the same name stays reachable by item access (``cfg["items"]``).
-Assigning such a name as an attribute (``cfg.items = 3``) raises, because reading it back
-as ``cfg.items`` could never return 3.
-"""
-
-from __future__ import annotations
-
-import os
-import sys
-import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from typing import Any, NoReturn
-
-from runconfig._entries import REMOVED, Change
-from runconfig._paths import format_path, parse_path
-from runconfig.errors import (
-    ConfigAttributeError,
-    ConfigKeyError,
-    ConfigTypeError,
-    ConfigValueError,
-    LockedKeyWarning,
-    UsageError,
-    did_you_mean,
-)
-from runconfig.values import sanitize
-
-__all__ = ["Callback", "Config", "ConfigList", "ConfigNode"]
-
-Callback = Callable[[list[Change]], None]
-"""Told of every change: ``callback(changes)``, a list of :class:`Change` per operation.
-
-One call per operation (a set, an ``update()``, a ``del``...), so a callback that writes
-to a store can make each operation one transaction. :meth:`Config.persist` calls it with a
-single ``Change(path=(), value=<the whole config as a plain nested dict, hidden keys
-included>, origin="persist")``.
-"""
-
-_ATOMS = (str, int, float, bool, type(None))
-_ATOM_TYPES = frozenset(_ATOMS)
-_MISSING: Any = object()
-_SLOTS = frozenset({"_data", "_root", "_path", "_origins", "_descs"})
-_basenames: dict[str, str] = {}
-
-
-def _caller(depth: int) -> str:
-    """``"train.py:12"``: the user's line ``depth`` frames above the caller."""
-    frame = sys._getframe(depth + 1)
-    code = frame.f_code
-    name = _basenames.get(code.co_filename)
-    if name is None:
-        name = _basenames[code.co_filename] = os.path.basename(code.co_filename)
-    return f"{name}:{frame.f_lineno}"
-
-
-def _dotted(path: tuple[str, ...]) -> str:
-    return format_path(path) if path else "<config>"
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _same(stored: Any, new: Any) -> bool:
-    """Equal as the config sees it: numbers by value, bools strict, NaN equals NaN."""
-    if isinstance(stored, ConfigNode):
-        if not isinstance(new, dict) or len(stored._data) != len(new):
-            return False
-        return all(k in new and _same(v, new[k]) for k, v in stored._data.items())
-    ts, tn = type(stored), type(new)
-    if ts is bool or tn is bool:
-        return ts is tn and stored == new
-    if isinstance(stored, list):
-        return isinstance(new, list) and len(stored) == len(new) and all(
-            _same(a, b) for a, b in zip(stored, new)
-        )
-    if isinstance(stored, dict):
-        return isinstance(new, dict) and stored.keys() == new.keys() and all(
-            _same(v, new[k]) for k, v in stored.items()
-        )
-    if ts in (int, float) and tn in (int, float):
-        return stored == new or (stored != stored and new != new)
-    return ts is tn and stored == new
-
-
-def _plain(value: Any, hidden: bool = True) -> Any:
-    """A deep plain copy of a stored value (nodes to dicts, ConfigLists to lists)."""
-    if isinstance(value, ConfigNode):
-        return {k: _plain(v) for k, v in value._data.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
-class ConfigNode(MutableMapping[str, Any]):
-    """A nested level of a :class:`Config`: ``cfg.train`` and ``cfg["train"]``.
-
-    Reads and writes work as on the config itself; every write is checked and reported
-    with its full dotted key (``train.epochs``).
-    """
-
-    __slots__ = ("_data", "_descs", "_origins", "_path", "_root")
-
-    _data: dict[str, Any]
-    _root: Config | None
-    _path: tuple[str, ...]
-    _origins: dict[str, str]
-    _descs: dict[str, str]
-
-    def __init__(self, root: Config | None, path: tuple[str, ...]) -> None:
-        object.__setattr__(self, "_data", {})
-        object.__setattr__(self, "_root", root)
-        object.__setattr__(self, "_path", path)
-        object.__setattr__(self, "_origins", {})
-        object.__setattr__(self, "_descs", {})
-
-    # -- reads ----------------------------------------------------------------------------
-    def __getattr__(self, name: str) -> Any:
-        if name in _SLOTS or name[:2] == "__":
-            raise AttributeError(name)
-        try:
-            return self._data[name]
-        except KeyError:
-            pass
-        self._missing(name, ConfigAttributeError)
-
-    def __getitem__(self, key: str) -> Any:
-        try:
-            return self._data[key]
-        except (KeyError, TypeError):
-            pass
-        key = self._key(key)
-        if key in self._data:
-            return self._data[key]
-        return _Missing(self, (key,))
-
-    def _missing(self, name: str, kind: type[Exception]) -> NoReturn:
-        path = (*self._path, name)
-        raise kind(
-            f"config has no key '{format_path(path)}'"
-            + did_you_mean(name, self._data)
-            + (f" (keys here: {', '.join(list(self)[:10])})" if self._data else "")
-        )
-
-    def get(self, key: str, default: Any = None) -> Any:
-        try:
-            return self._data[self._key(key)]
-        except (KeyError, ConfigTypeError, ConfigValueError):
-            return default
-
-    def __contains__(self, key: object) -> bool:
-        try:
-            return self._key(key) in self._data
-        except (ConfigTypeError, ConfigValueError):
-            return False
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ConfigNode):
-            return self.as_dict() == other.as_dict()
-        if isinstance(other, Mapping):
-            return self.as_dict() == dict(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(self.as_dict())
-
-    def __dir__(self) -> list[str]:
-        return sorted({*super().__dir__(), *(k for k in self._data if k.isidentifier())})
-
-    def as_dict(self) -> dict[str, Any]:
-        """A deep copy as plain dicts and lists, ready for ``json.dumps`` or YAML."""
-        return {k: _plain(v) for k, v in self._data.items() if k[:1] != "_" or self._path}
-
-    def origin(self, key: str | tuple[str, ...]) -> str | None:
-        """Where the value at ``key`` (a dotted path below this node) came from."""
-        node: ConfigNode = self
-        path = parse_path(key) if isinstance(key, str) else tuple(key)
-        for i, seg in enumerate(path):
-            if not isinstance(node, ConfigNode) or seg not in node._data:
-                return None
-            if i == len(path) - 1:
-                return node._origins.get(seg)
-            node = node._data[seg]
-        return None
-
-    def origins(self) -> dict[str, str]:
-        """``{dotted path: origin}`` for every leaf (and empty dict) below this node."""
-        out: dict[str, str] = {}
-        self._collect(out, (), self._origins_of)
-        return out
-
-    def descs(self) -> dict[str, str]:
-        """``{dotted path: note}`` for values whose defaults file gave a ``desc``."""
-        out: dict[str, str] = {}
-        self._collect(out, (), lambda node, k: node._descs.get(k))
-        return out
-
-    @staticmethod
-    def _origins_of(node: ConfigNode, key: str) -> str | None:
-        return node._origins.get(key)
-
-    def _collect(
-        self,
-        out: dict[str, str],
-        prefix: tuple[str, ...],
-        pick: Callable[[ConfigNode, str], str | None],
-    ) -> None:
-        for k, v in self._data.items():
-            if isinstance(v, ConfigNode) and v._data:
-                v._collect(out, (*prefix, k), pick)
-            else:
-                got = pick(self, k)
-                if got is not None:
-                    out[format_path((*prefix, k))] = got
-
-    # -- writes ---------------------------------------------------------------------------
-    def __setattr__(self, name: str, value: Any) -> None:
-        if hasattr(type(self), name):
-            raise ConfigAttributeError(
-                f"'{name}' is the name of a Config attribute, so cfg.{name} reads the attribute; "
-                f"set the key with cfg[{name!r}] = ... and read it the same way"
-            )
-        self._write((name,), value, _caller(1))
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._write((self._key(key),), value, _caller(1))
-
-    def __delattr__(self, name: str) -> None:
-        self.__delitem__(name)
-
-    def __delitem__(self, key: str) -> None:
-        key = self._key(key)
-        if key not in self._data:
-            self._missing(key, ConfigKeyError)
-        self._live()._commit([((*self._path, key), REMOVED, None, None)], _caller(1), True)
-
-    def pop(self, key: str, default: Any = _MISSING) -> Any:
-        """Remove ``key`` and return its value (a plain copy), or ``default``."""
-        key = self._key(key)
-        if key not in self._data:
-            if default is _MISSING:
-                self._missing(key, ConfigKeyError)
-            return default
-        value = _plain(self._data[key])
-        self._live()._commit([((*self._path, key), REMOVED, None, None)], _caller(1), True)
-        return value
-
-    def setdefault(self, key: str, default: Any = None) -> Any:
-        """Return the value of ``key``, first setting it to ``default`` if absent."""
-        key = self._key(key)
-        if key not in self._data:
-            self._write((key,), default, _caller(1))
-        return self._data[key]
-
-    def clear(self) -> None:
-        """Remove every key (one change, one transaction)."""
-        keys = list(self._data)
-        if keys:
-            changes = [((*self._path, k), REMOVED, None, None) for k in keys]
-            self._live()._commit(changes, _caller(1), True)
-
-    def update(  # type: ignore[override]
-        self, other: Any = (), /, allow_val_change: bool | None = None, **kwargs: Any
-    ) -> None:
-        """Merge ``other`` (and keyword arguments) into this node, leaf by leaf.
-
-        ``other`` may be a mapping, an ``argparse.Namespace``, absl / TensorFlow flags, a
-        dataclass or pydantic model, or the path of a YAML or JSON file. Changing an
-        existing value raises :class:`ConfigError` unless ``allow_val_change=True``; the
-        update is atomic: if one key is refused, none is applied.
-        """
-        root = self._live()
-        root._merge(self._path, other, kwargs, allow_val_change, _caller(1), sys._getframe(1))
-
-    def setdefaults(self, other: Any) -> None:
-        """Add the keys of ``other`` that are absent (at any depth); keep the rest."""
-        root = self._live()
-        root._merge(self._path, other, {}, None, _caller(1), sys._getframe(1), defaults=True)
-
-    # -- internals ------------------------------------------------------------------------
-    def _key(self, key: object) -> str:
-        if type(key) is str:
-            return key
-        if isinstance(key, str):
-            return str(key)
-        return str(sanitize(key, format_path(self._path)) if key is not None else "null")
-
-    def _live(self) -> Config:
-        root = self._root
-        if root is None:
-            raise UsageError(
-                f"config node '{_dotted(self._path)}' was replaced by a new value; "
-                "read it again from the config"
-            )
-        return root
-
-    def _write(self, rel: tuple[str, ...], value: Any, origin: str) -> None:
-        self._live()._commit([((*self._path, *rel), value, origin, None)], origin, None)
-
-    def _detach(self) -> None:
-        object.__setattr__(self, "_root", None)
-        for v in self._data.values():
-            if isinstance(v, (ConfigNode, ConfigList)):
-                v._detach()
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_restore, (self.as_dict(), self.origins(), self.descs(), {}, False))
-
-    def copy(self) -> Config:
-        """A standalone :class:`Config` with the same values and origins (no callback)."""
-        return _restore(self.as_dict(), self.origins(), self.descs(), {}, False)
-
-
-class Config(ConfigNode):
-    """The config of a run: a dictionary-like object for hyperparameters and inputs.
+every depth::
 
     >>> cfg = Config({"lr": 1e-3})
     >>> cfg.epochs = 4
@@ -344,10 +11,155 @@ class Config(ConfigNode):
     >>> cfg.as_dict()
     {'lr': 0.001, 'epochs': 4, 'train': {'batch_size': 32}}
 
-    Top-level keys are strings; leading and trailing dashes are dropped (``"--lr"`` is
-    ``lr``). Keys starting with ``_`` are hidden from iteration, ``len``, ``keys()``,
-    ``as_dict()`` and ``repr`` but readable by name. ``callback`` (see :data:`Callback`)
-    is told of every change.
+The rules, in one place:
+
+Reads
+    ``cfg.train.epochs`` and ``cfg["train"]["epochs"]`` are the same value; nested dicts
+    are :class:`ConfigNode`\\ s and lists :class:`ConfigList`\\ s. A missing key read by
+    attribute raises :class:`~runconfig.errors.ConfigAttributeError` (an
+    ``AttributeError``, so ``hasattr`` and ``getattr(cfg, k, default)`` work). Read by item
+    it gives a placeholder: writing through it (``cfg["train"]["epochs"] = 4``, an attribute,
+    ``update()``, ``setdefault()``) creates the key, and any use as a value (truth,
+    comparison, arithmetic, ``str``, ``repr``, ``format``, iteration, ``len``, ``int``,
+    ``float``, JSON, storing it) raises :class:`~runconfig.errors.ConfigKeyError` (a
+    ``KeyError``). Both errors name the full dotted key and suggest a close match ("did you
+    mean 'train.epochs'?"). A read never creates a key: ``in``, ``get``, ``keys()``,
+    ``len`` and the callback never see a placeholder.
+
+Names of methods
+    A key named like a method or field (``keys``, ``update``, ``items``...) is reached by
+    item: ``cfg["keys"]``. ``cfg.keys`` is always the method; ``cfg.keys = 3`` and
+    ``del cfg.keys`` raise ``ConfigAttributeError`` telling to use ``cfg["keys"]``.
+
+Keys
+    Top-level keys are strings; any other raises
+    :class:`~runconfig.errors.ConfigTypeError`. Their leading and trailing dashes are
+    stripped on writes and reads alike (``cfg["--lr"]`` is ``cfg.lr``, as argparse-style
+    keys expect); a key that is empty, or only dashes, is refused, and so is an update that
+    holds two spellings of one key with different values. Keys starting with ``_`` are
+    hidden from iteration, ``len``, ``keys()``, ``items()``, ``as_dict()``, ``==``, ``dir``
+    and ``repr`` (``clear()`` keeps them) but reachable by name, ``in``, ``get`` and
+    :meth:`Config.persist`. Dash stripping and hiding are top-level notions: nested keys are
+    kept as given. Keys of nested dicts that are not strings are stored as JSON spells them
+    (``1`` -> ``"1"``, ``False`` -> ``"false"``, ``None`` -> ``"null"``), since JSON has no
+    other keys, and are read back under either spelling (``cfg.m[1]``). ``"a.b"`` is one
+    literal key, never the nested ``{"a": {"b": ...}}`` (in a dotted path it is written
+    ```a.b```). An empty dict is a value like any other and round-trips as ``{}``.
+
+Changes
+    Setting an existing key to a different value raises
+    :class:`~runconfig.errors.ConfigValueError` naming the key, the old and new values,
+    unless ``allow_val_change=True`` (per ``update()`` call, or for the whole config:
+    ``Config(allow_val_change=True)``, ``init(allow_val_change=True)``; left unset, it is
+    True in a Jupyter kernel, and an explicit ``False`` still refuses). Equality is: numbers
+    by value (``1`` then ``1.0`` is no change; the first type is kept), bools strictly
+    (``True`` then ``1`` is a change), NaN equals NaN; ``None`` then a value is a change.
+    ``update()`` merges nested dicts leaf by leaf and is atomic: if one key is refused,
+    nothing of that call is applied. Assigning a whole dict to an existing node is a change
+    of that node. Deleting (``del``, ``pop``, ``popitem``, ``clear``) needs no
+    ``allow_val_change``: it is an explicit act. A list changed in place
+    (``cfg.layers.append(4)``) is a change of the list; dicts and lists inside a list are
+    plain values (assign the list again to change them).
+
+Locks
+    :meth:`Config.update_locked` (a sweep) sets values, without change errors and with the
+    locking user (``"sweep"``) as origin, and locks their leaves. A later user write to a
+    locked key, at any depth and in any spelling, is ignored with one
+    :class:`~runconfig.errors.LockedKeyWarning` per key, naming the key and who locked it
+    (writing the locked value itself is silently a no-op); the other keys of the same call
+    apply, and ``allow_val_change`` does not bypass a lock. A dict written over a node
+    keeps its locked leaves; a locked key, or a node holding one, cannot be deleted.
+
+The callback
+    ``Config(callback=fn)`` calls ``fn(changes)``, ``changes`` a ``list`` of
+    :class:`~runconfig._entries.Change`, once per operation (a set, an ``update()``, a
+    ``del``, a list method...), **before** applying it: if ``fn`` raises, the config is left
+    unchanged. ``Change.path`` is the tuple of keys, ``Change.value`` JSON-safe (plain dicts
+    and lists), ``Change.origin`` as below; a deletion is ``Change(path, REMOVED)``. A new
+    dict is one change (``cfg.train = {"epochs": 4}``: ``Change(("train",), {"epochs":
+    4})``), a write through placeholders one change at its leaf (``cfg["a"]["b"] = 1``:
+    ``Change(("a", "b"), 1)``), an update of existing nodes one change per leaf. Nothing
+    is called for reads or for writes that change nothing.
+    :meth:`Config.persist` calls
+    ``fn([Change((), <the whole config as a plain nested dict, hidden keys included>,
+    "persist")])``.
+
+Origins
+    Each leaf remembers where its value came from: ``cfg.origin("train.epochs")`` ->
+    ``"train.py:12"`` (the file and line of the user's code that set it), ``"init"``,
+    ``"argparse --batch-size"``, ``"absl --model"``, ``"params.yaml:7"``,
+    ``"config-defaults.yaml:3"``, ``"sweep"``; :meth:`ConfigNode.origins` lists them all.
+
+Copies
+    ``cfg.copy()``, ``copy.copy``, ``copy.deepcopy`` and ``pickle`` give a standalone
+    Config (same values, origins and locks; no callback). Copying a nested node gives a
+    standalone Config holding that node's keys.
+
+Errors
+    A user's mistake raises a :class:`~runconfig.errors.ConfigError` (or ``UsageError``)
+    whose message says what was wrong, with which key, and what to do; its traceback ends
+    at the method the user called, without internal frames or chained exceptions.
+
+A standalone ``Config()`` reads no file; ``init()`` is what loads ``config-defaults.yaml``.
+Values are sanitized (:func:`runconfig.values.sanitize`) into JSON-safe copies: ``2.0``
+stays a float, ``True`` a bool, NaN a float, tuples become lists, and the caller's objects
+are copied, so changing them later changes nothing stored.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, Sequence
+from functools import partial
+from sys import _getframe
+from typing import Any
+
+from runconfig._config_node import (
+    _ATOM_TYPES,
+    _MISSING,
+    _USER_ERRORS,
+    ConfigList,
+    ConfigNode,
+    Write,
+    _clean,
+    _method_name,
+    _nested_literal,
+    _origin,
+    _same,
+    _short,
+)
+from runconfig._config_node import _plain as _plain  # re-exported for runconfig._run
+from runconfig._entries import REMOVED, Change
+from runconfig._paths import format_path, parse_path
+from runconfig.errors import (
+    ConfigTypeError,
+    ConfigValueError,
+    LockedKeyWarning,
+)
+
+__all__ = ["Callback", "Config", "ConfigList", "ConfigNode"]
+
+Callback = Callable[[list[Change]], None]
+"""``callback(changes)``: told of every change, one call per operation (see the module)."""
+
+# Change(path, value, origin, desc) without the Python-level __new__ of a NamedTuple.
+_change: Callable[[tuple[Any, ...]], Change] = partial(tuple.__new__, Change)
+
+
+class Config(ConfigNode):
+    """The config of a run: a dictionary-like object for its hyperparameters and inputs.
+
+    ``values`` is anything :meth:`update` accepts. ``callback`` is told of every change
+    (see the module docstring for its shape); ``allow_val_change=True`` lets every write
+    change existing values (left unset, it is True in a Jupyter kernel, as in wandb).
+
+    >>> cfg = Config({"lr": 0.1, "train": {"epochs": 3}})
+    >>> cfg.train.epochs, cfg["train"]["epochs"]
+    (3, 3)
+    >>> cfg.update({"lr": 0.2}, allow_val_change=True)
+    >>> cfg.lr
+    0.2
     """
 
     __slots__ = ("_allow", "_callback", "_locks", "_warned")
@@ -362,92 +174,115 @@ class Config(ConfigNode):
         values: Any = None,
         *,
         callback: Callback | None = None,
-        allow_val_change: bool = False,
+        allow_val_change: bool | None = None,
     ) -> None:
         super().__init__(None, ())
-        object.__setattr__(self, "_root", self)
-        object.__setattr__(self, "_callback", callback)
-        object.__setattr__(self, "_locks", {})
-        object.__setattr__(self, "_warned", set())
-        object.__setattr__(self, "_allow", allow_val_change or "ipykernel" in sys.modules)
+        setter = object.__setattr__
+        setter(self, "_root", self)
+        setter(self, "_callback", callback)
+        setter(self, "_locks", {})
+        setter(self, "_warned", set())
+        if allow_val_change is None:
+            allow_val_change = "ipykernel" in sys.modules
+        setter(self, "_allow", allow_val_change)
         if values is not None:
-            self._merge((), values, {}, None, _caller(1), sys._getframe(1))
+            frame = _getframe(1)
+            try:
+                self._merge((), values, {}, None, _origin(frame), frame)
+            except _USER_ERRORS as e:
+                raise e.with_traceback(None) from None
 
-    # Hidden keys are a top-level notion: skip them when iterating the root only.
+    # -- reads: hidden keys are a top-level notion ------------------------------------------
     def __iter__(self) -> Iterator[str]:
         return (k for k in self._data if k[:1] != "_")
 
     def __len__(self) -> int:
         return sum(1 for k in self._data if k[:1] != "_")
 
-    def _key(self, key: object) -> str:
-        if type(key) is not str:
-            if not isinstance(key, str):
-                raise ConfigTypeError(
-                    f"config keys must be strings, got {key!r} ({type(key).__name__})"
-                )
-            key = str(key)
-        if key[:1] == "-" or key[-1:] == "-":
-            stripped = key.strip("-")
-            if not stripped:
-                raise ConfigValueError(f"config key {key!r} is empty once its dashes are removed")
-            return stripped
-        if not key:
-            raise ConfigValueError("config keys cannot be empty strings")
-        return key
+    def __dir__(self) -> list[str]:
+        keys = (k for k in self if k.isidentifier())
+        return sorted({*object.__dir__(self), *keys})
 
+    def keys(self) -> KeysView[str]:
+        """The keys you can see (not the hidden ``_`` ones), in insertion order."""
+        return _Keys(self)
+
+    def items(self) -> ItemsView[str, Any]:
+        """``(key, value)`` for the keys you can see, in insertion order."""
+        return _Items(self)
+
+    # -- writes -------------------------------------------------------------------------------
     def __setitem__(self, key: str, value: Any) -> None:
-        self._set(key, value)
+        try:
+            self._set(key, value, _getframe(1))
+        except _USER_ERRORS as e:
+            raise e.with_traceback(None) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in _CLASS_ATTRS:
-            ConfigNode.__setattr__(self, name, value)
-        else:
-            self._set(name, value)
+        try:
+            if name in _CLASS_ATTRS:
+                raise _method_name((), name, "set")
+            self._set(name, value, _getframe(1))
+        except _USER_ERRORS as e:
+            raise e.with_traceback(None) from None
 
-    # The hot path: a scalar set on a top-level key, no locks. Same rules as _commit.
-    def _set(self, key: str, value: Any) -> None:
+    def _set(self, key: str, value: Any, frame: Any) -> None:
+        # The hot path, for a scalar on a plain top-level key without locks; it follows
+        # the rules of _commit, which handles every other case.
         if (
-            type(key) is str
-            and type(value) in _ATOM_TYPES
-            and not self._locks
+            type(value) in _ATOM_TYPES
+            and type(key) is str
             and key
             and key[0] != "-"
             and key[-1] != "-"
+            and not self._locks
         ):
             data = self._data
             old = data.get(key, _MISSING)
-            if old is _MISSING or self._allow:
-                if old is not _MISSING and _same(old, value):
+            if old is not _MISSING:
+                if (old == value and type(old) is type(value)) or _same(old, value):
                     return
-                origin = _caller(2)
-                if self._callback is not None:
-                    self._callback([Change((key,), value, origin)])
-                if isinstance(old, (ConfigNode, ConfigList)):
-                    old._detach()
-                data[key] = value
-                self._origins[key] = origin
-                if self._descs:
-                    self._descs.pop(key, None)
-                return
-            if _same(old, value):
-                return
-        self._write((self._key(key),), value, _caller(2))
+                if not self._allow:
+                    self._commit([((key,), value, _origin(frame), None)], None)  # raises
+                    return
+            origin = _origin(frame)
+            if self._callback is not None:
+                self._callback([_change(((key,), value, origin, None))])
+            if type(old) is ConfigNode or type(old) is ConfigList:
+                old._detach()
+            data[key] = value
+            self._origins[key] = origin
+            if self._descs:
+                self._descs.pop(key, None)
+            return
+        key = self._key(key)
+        if type(value) not in _ATOM_TYPES:
+            value = _clean(value, (key,))
+        self._commit([((key,), value, _origin(frame), None)], None)
 
-    # -- public API beyond the mapping ----------------------------------------------------
+    # -- beyond the mapping -------------------------------------------------------------------
     def persist(self) -> None:
-        """Hand the whole config to the callback: ``Change((), <plain dict>, "persist")``."""
+        """Hand the whole config to the callback, if there is one.
+
+        The call is ``callback([Change((), tree, "persist")])``, ``tree`` the whole config
+        as a plain nested dict, hidden keys included.
+        """
         if self._callback is not None:
-            whole = {k: _plain(v) for k, v in self._data.items()}
-            self._callback([Change((), whole, "persist")])
+            tree = {k: _plain(v) for k, v in self._data.items()}
+            self._callback([Change((), tree, "persist")])
 
     def update_locked(self, other: Any, user: str = "sweep") -> None:
-        """Set values on behalf of a controller such as a sweep, and lock their leaves.
+        """Set values on behalf of a controller such as a sweep, and lock their keys.
 
-        Later user writes to a locked key are ignored with one :class:`LockedKeyWarning`
-        per key. The controller's values win over existing ones without a change error.
+        The leaves are locked: ``update_locked({"opt": {"beta": 0.9}})`` locks
+        ``opt.beta``, not ``opt``. The controller's values win over existing ones without
+        a change error, and their origin is ``user``. Later user writes to a locked key
+        are ignored with one :class:`~runconfig.errors.LockedKeyWarning` per key.
         """
-        self._merge((), other, {}, True, user, sys._getframe(1), lock=user)
+        try:
+            self._merge((), other, {}, True, user, _getframe(1), lock=user)
+        except _USER_ERRORS as e:
+            raise e.with_traceback(None) from None
 
     merge_locked = update_locked
 
@@ -461,7 +296,30 @@ class Config(ConfigNode):
     def _set_allow_val_change(self, allow: bool) -> None:
         object.__setattr__(self, "_allow", allow)
 
-    # -- the one place where writes happen -------------------------------------------------
+    # -- keys ---------------------------------------------------------------------------------
+    def _key(self, key: Any) -> str:
+        """A top-level key as stored: a string, dashes stripped. Raises if it cannot be one."""
+        if type(key) is not str:
+            if not isinstance(key, str):
+                raise ConfigTypeError(
+                    f"config keys must be strings; got {_short(key, 60)} "
+                    f"({type(key).__name__}). Use a name such as {str(key)!r}"
+                )
+            key = str(key)
+        text: str = key
+        if text[:1] == "-" or text[-1:] == "-":
+            stripped = text.strip("-")
+            if not stripped:
+                raise ConfigValueError(
+                    f"config key {text!r} is empty once its leading and trailing dashes "
+                    "are stripped (as for argparse options); give the key a name"
+                )
+            return stripped
+        if not text:
+            raise ConfigValueError("config keys cannot be empty strings; give the key a name")
+        return text
+
+    # -- planning an update -------------------------------------------------------------------
     def _merge(
         self,
         base: tuple[str, ...],
@@ -474,170 +332,211 @@ class Config(ConfigNode):
         defaults: bool = False,
         lock: str | None = None,
     ) -> None:
-        from runconfig.sources import Source, read_source
-
-        if type(other) is dict or (isinstance(other, tuple) and not other):
-            source = Source(dict(other), origin)
-        elif isinstance(other, Source):
-            source = other
-        else:
-            source = read_source(other, origin, frame=frame)
-        if kwargs:
-            source.values.update(kwargs)
-        writes: list[tuple[tuple[str, ...], Any, str | None, str | None]] = []
+        """Merge ``other`` into the node at ``base``, leaf by leaf, as one operation."""
+        source = _read(other, origin, frame)
+        values: Mapping[Any, Any] = {**source.values, **kwargs} if kwargs else source.values
+        origins = source.origins if lock is None else {}
+        origin = source.origin if lock is None else lock
+        descs = source.descs
         node = self._node_at(base)
-        for key, value in source.values.items():
-            k = self._key(key) if not base else node._key(key)
-            self._plan_merge(
-                node, (*base, k), (k,), value, source, writes, defaults=defaults
-            )
-        self._commit(writes, origin, allow, lock=lock)
+        if node is None:  # the node was replaced since the caller read it
+            node = ConfigNode(self, base)
+        data = node._data
+        writes: list[Write] = []
+        renamed: dict[str, Any] = {}
+        for raw, value in values.items():
+            if type(raw) is str and raw and raw[0] != "-" and raw[-1] != "-":
+                key = raw
+            else:
+                key = node._key(raw)
+                if key in renamed or (key != raw and key in values):
+                    first = renamed.get(key, key)
+                    raise ConfigValueError(
+                        f"config update has both {first!r} and {raw!r}, which name the same "
+                        f"key '{format_path((*base, key))}'; keep only one of them"
+                    )
+                renamed[key] = raw
+            path = (*base, key)
+            if type(value) in _ATOM_TYPES:
+                if defaults and key in data:
+                    continue
+                key_origin = origins.get((key,), origin) if origins else origin
+                desc = descs.get((key,)) if descs else None
+                writes.append((path, value, key_origin, desc))
+            else:
+                value = _clean(value, path)
+                self._plan(
+                    data.get(key, _MISSING),
+                    path,
+                    (key,),
+                    value,
+                    source,
+                    origin,
+                    writes,
+                    defaults,
+                    lock is None,
+                )
+        self._commit(writes, allow, lock=lock)
 
-    def _plan_merge(
+    def _plan(
         self,
-        node: ConfigNode | None,
+        existing: Any,
         path: tuple[str, ...],
         rel: tuple[str, ...],
         value: Any,
         source: Any,
-        writes: list[tuple[tuple[str, ...], Any, str | None, str | None]],
-        *,
+        inherited: str,
+        writes: list[Write],
         defaults: bool,
+        use_origins: bool,
     ) -> None:
-        """Split a nested update into the writes of its leaves (and new subtrees)."""
-        existing = node._data.get(path[-1], _MISSING) if node is not None else _MISSING
-        origin = source.origins.get(rel, source.origin)
-        desc = source.descs.get(rel)
-        if isinstance(value, Mapping) and (
-            existing is _MISSING or isinstance(existing, ConfigNode)
-        ):
-            pending = list(value.items())
+        """Split the write of ``value`` at ``path`` into the writes of its leaves."""
+        origin = source.origins.get(rel, inherited) if use_origins and source.origins else inherited
+        desc = source.descs.get(rel) if source.descs else None
+        if type(value) is dict and (existing is _MISSING or type(existing) is ConfigNode):
             if existing is _MISSING:
-                uniform = not any(r[: len(rel)] == rel for r in source.origins if r != rel)
-                uniform = uniform and not any(r[: len(rel)] == rel for r in source.descs)
-                if uniform or not pending:
-                    writes.append((path, value, origin, desc))
+                if not value or not _listed_below(source, rel, use_origins):
+                    writes.append((path, value, origin, desc))  # a new subtree: one write
                     return
                 writes.append((path, {}, origin, desc))
-            for k, v in pending:
-                k = k if type(k) is str else str(sanitize(k, format_path(path)))
-                sub = existing if isinstance(existing, ConfigNode) else None
-                self._plan_merge(sub, (*path, k), (*rel, k), v, source, writes, defaults=defaults)
+                data: Mapping[str, Any] = {}
+            else:
+                data = existing._data
+            for k, v in value.items():
+                sub = data.get(k, _MISSING)
+                self._plan(
+                    sub, (*path, k), (*rel, k), v, source, origin, writes, defaults, use_origins
+                )
             return
         if defaults and existing is not _MISSING:
             return
         writes.append((path, value, origin, desc))
 
+    # -- the one place where writes happen ----------------------------------------------------
     def _commit(
-        self,
-        writes: Sequence[tuple[tuple[str, ...], Any, str | None, str | None]],
-        origin: str,
-        allow: bool | None,
-        *,
-        lock: str | None = None,
+        self, writes: Sequence[Write], allow: bool | None, *, lock: str | None = None
     ) -> None:
-        """Check every write, tell the callback, then apply. All or nothing."""
+        """Check every write, tell the callback, then apply them: all or nothing.
+
+        ``writes`` hold sanitized values. With ``lock``, the writes come from a controller:
+        locks do not stop them, and their leaves are locked once applied.
+        """
         if allow is None:
             allow = self._allow
+        locked = bool(self._locks) and lock is None
+        data = self._data
         changes: list[Change] = []
-        for path, value, org, desc in writes:
-            if self._locks and lock is None and self._blocked(path, value):
-                continue
+        for path, value, origin, desc in writes:
+            if locked:
+                if self._blocked(path, value):
+                    continue
+                if type(value) is dict:
+                    value = self._keep_locked(path, value)
+            if len(path) == 1:
+                existing, blocker = data.get(path[0], _MISSING), None
+            else:
+                existing, blocker = self._existing(path)
             if value is REMOVED:
-                changes.append(Change(path, REMOVED, None))
+                if existing is not _MISSING:
+                    changes.append(_change((path, REMOVED, None, None)))
                 continue
-            if type(value) not in _ATOM_TYPES:
-                value = sanitize(value, format_path(path))
-                if self._locks and lock is None and type(value) is dict:
-                    self._keep_locked(path, value)
-            parent, existing = self._existing(path)
             if existing is not _MISSING:
                 if _same(existing, value):
                     continue
                 if not allow:
-                    raise ConfigValueError(
-                        f"Attempted to change value of key '{format_path(path)}' from "
-                        f"{_short(_plain(existing))} to {_short(value)}. "
-                        "Pass allow_val_change=True to config.update() to change it "
-                        "(or init(allow_val_change=True) for the whole run)."
-                    )
-            elif isinstance(parent, _Leaf):
-                if not allow:
-                    raise ConfigValueError(
-                        f"cannot set '{format_path(path)}': "
-                        f"'{format_path(parent.path)}' holds {_short(parent.value)}, "
-                        "not a dict. Pass allow_val_change=True to replace it."
-                    )
-            changes.append(Change(path, value, org or origin, desc))
-        if lock is not None:
+                    raise _change_error(path, existing, value)
+            elif blocker is not None and not allow:
+                raise _under_leaf_error(path, value, blocker)
+            changes.append(_change((path, value, origin, desc)))
+        if changes:
+            if self._callback is not None:
+                self._callback(changes)
+            origins = self._origins
             for ch in changes:
-                self._lock_leaves(ch.path, ch.value, lock)
-        if not changes:
-            return
-        if self._callback is not None:
-            self._callback(changes)
-        for ch in changes:
-            self._apply(ch)
+                path, value = ch.path, ch.value
+                if len(path) == 1 and type(value) in _ATOM_TYPES:
+                    key = path[0]
+                    old = data.get(key)
+                    if type(old) is ConfigNode or type(old) is ConfigList:
+                        old._detach()
+                    data[key] = value
+                    if ch.origin and ch.desc is None and not self._descs:
+                        origins[key] = ch.origin
+                    else:
+                        self._set_meta_of(self, key, ch.origin, ch.desc)
+                else:
+                    self._apply(ch)
+        if lock is not None:
+            for path, value, _, _ in writes:
+                self._lock_leaves(path, value, lock)
 
-    def _existing(self, path: tuple[str, ...]) -> tuple[Any, Any]:
-        """``(parent node or _Leaf blocking the path or None, value at path or _MISSING)``."""
-        node: Any = self
+    def _existing(self, path: tuple[str, ...]) -> tuple[Any, tuple[str, ...] | None]:
+        """``(value at path or _MISSING, path of a non-dict value standing in the way)``."""
+        node: ConfigNode = self
         for i, seg in enumerate(path[:-1]):
             child = node._data.get(seg, _MISSING)
             if child is _MISSING:
-                return None, _MISSING
-            if not isinstance(child, ConfigNode):
-                return _Leaf(path[: i + 1], _plain(child)), _MISSING
+                return _MISSING, None
+            if type(child) is not ConfigNode:
+                return _MISSING, path[: i + 1]
             node = child
-        return node, node._data.get(path[-1], _MISSING)
+        return node._data.get(path[-1], _MISSING), None
 
     def _node_at(self, path: tuple[str, ...]) -> ConfigNode | None:
         node: Any = self
         for seg in path:
-            node = node._data.get(seg) if isinstance(node, ConfigNode) else None
-        return node if isinstance(node, ConfigNode) else None
+            node = node._data.get(seg)
+            if type(node) is not ConfigNode:
+                return None
+        return node  # type: ignore[no-any-return]
 
     def _apply(self, change: Change) -> None:
-        path, value = change.path, change.value
-        if not path:
-            self._load_plain(value, {}, {})
-            return
+        path, value, origin = change.path, change.value, change.origin
         node: ConfigNode = self
         for i, seg in enumerate(path[:-1]):
             child = node._data.get(seg)
-            if not isinstance(child, ConfigNode):
+            if type(child) is not ConfigNode:
+                if type(child) is ConfigList:
+                    child._detach()
                 child = ConfigNode(self, path[: i + 1])
                 node._data[seg] = child
-                node._origins[seg] = change.origin or ""
+                self._set_meta_of(node, seg, origin, None)
             node = child
         key = path[-1]
         old = node._data.get(key)
-        if isinstance(old, ConfigNode):
-            old._detach()
-        elif isinstance(old, ConfigList) and type(value) is list:
-            old._replace(value)  # keep the object the user may hold
-            node._origins[key] = change.origin or ""
+        if type(old) is ConfigList and type(value) is list:
+            old._replace(value)  # keep the list object the user may hold
+            self._set_meta_of(node, key, origin, change.desc)
             return
-        elif isinstance(old, ConfigList):
-            old._root = None
+        if type(old) is ConfigNode or type(old) is ConfigList:
+            old._detach()
         if value is REMOVED:
             node._data.pop(key, None)
             node._origins.pop(key, None)
             node._descs.pop(key, None)
             return
-        node._data[key] = self._build(path, value, change.origin or "")
-        node._origins[key] = change.origin or ""
-        if change.desc is not None:
-            node._descs[key] = change.desc
+        node._data[key] = self._build(path, value, origin)
+        self._set_meta_of(node, key, origin, change.desc)
+
+    @staticmethod
+    def _set_meta_of(node: ConfigNode, key: str, origin: str | None, desc: str | None) -> None:
+        if origin:
+            node._origins[key] = origin
         else:
+            node._origins.pop(key, None)
+        if desc is not None:
+            node._descs[key] = desc
+        elif node._descs:
             node._descs.pop(key, None)
 
-    def _build(self, path: tuple[str, ...], value: Any, origin: str) -> Any:
+    def _build(self, path: tuple[str, ...], value: Any, origin: str | None) -> Any:
         if type(value) is dict:
             node = ConfigNode(self, path)
+            data, origins = node._data, node._origins
             for k, v in value.items():
-                node._data[k] = self._build((*path, k), v, origin)
-                node._origins[k] = origin
+                data[k] = v if type(v) in _ATOM_TYPES else self._build((*path, k), v, origin)
+                if origin:
+                    origins[k] = origin
             return node
         if type(value) is list:
             return ConfigList(self, path, value)
@@ -646,96 +545,98 @@ class Config(ConfigNode):
     def _load_plain(
         self, tree: Mapping[str, Any], origins: Mapping[str, str], descs: Mapping[str, str]
     ) -> None:
+        """Replace everything with ``tree`` (plain, JSON-safe), without checks or callback."""
         for v in self._data.values():
-            if isinstance(v, ConfigNode):
+            if type(v) is ConfigNode or type(v) is ConfigList:
                 v._detach()
         self._data.clear()
         self._origins.clear()
         self._descs.clear()
         for k, v in tree.items():
             self._data[k] = self._build((k,), v, "")
-        for dotted, org in origins.items():
-            self._set_meta(dotted, org, "_origins")
-        for dotted, desc in descs.items():
-            self._set_meta(dotted, desc, "_descs")
+        for dotted, text in origins.items():
+            self._set_meta(dotted, text, "_origins")
+        for dotted, text in descs.items():
+            self._set_meta(dotted, text, "_descs")
 
-    def _set_meta(self, dotted: str, text: str, attr: str) -> None:
+    def _set_meta(self, dotted: str, text: str, field: str) -> None:
         path = parse_path(dotted)
         node = self._node_at(path[:-1])
         if node is not None and path[-1] in node._data:
-            getattr(node, attr)[path[-1]] = text
+            getattr(node, field)[path[-1]] = text
 
-    # -- locks ------------------------------------------------------------------------------
+    # -- locks --------------------------------------------------------------------------------
     def _lock_leaves(self, path: tuple[str, ...], value: Any, user: str) -> None:
-        if isinstance(value, dict) and value:
+        if type(value) is dict and value:
             for k, v in value.items():
                 self._lock_leaves((*path, k), v, user)
         else:
             self._locks[path] = user
 
-    def _blocked(self, path: tuple[str, ...], value: Any) -> bool:
-        """True (after warning once per key) if ``path`` is a locked key or lies under one."""
-        for i in range(1, len(path) + 1):
-            user = self._locks.get(path[:i])
-            if user is not None:
-                self._warn_locked(path[:i], user)
-                return True
+    def _locked_around(self, path: tuple[str, ...]) -> bool:
+        """True if ``path``, a key above it, or a key below it is locked."""
         n = len(path)
-        below = [p for p in self._locks if len(p) > n and p[:n] == path]
-        if not below:
-            return False
-        if not isinstance(value, Mapping):
-            for p in below:
-                self._warn_locked(p, self._locks[p])
-            return True
-        # A dict written over a node that holds locked leaves: keep the locked values.
-        return False
+        return any(p[:n] == path or path[: len(p)] == p for p in self._locks)
 
-    def _keep_locked(self, path: tuple[str, ...], value: dict[str, Any]) -> None:
-        """A dict written over a node holding locked leaves keeps the locked values."""
+    def _blocked(self, path: tuple[str, ...], value: Any) -> bool:
+        """True, after warning once per key, if the user's write at ``path`` is ignored.
+
+        It is when ``path`` is locked or lies below a locked leaf, or when it holds locked
+        leaves and ``value`` is not a dict (a dict keeps them: see ``_keep_locked``). Writing
+        the very value a key is locked to is ignored without a warning.
+        """
+        locks = self._locks
+        for i in range(1, len(path) + 1):
+            user = locks.get(path[:i])
+            if user is not None:
+                if i < len(path) or value is REMOVED or not _same(self._existing(path)[0], value):
+                    self._warn_locked(path[:i], user)  # silent when it writes the same value
+                return True
+        if type(value) is dict:
+            return False
+        n = len(path)
+        below = [p for p in locks if len(p) > n and p[:n] == path]
+        for p in below:
+            self._warn_locked(p, locks[p])
+        return bool(below)
+
+    def _keep_locked(self, path: tuple[str, ...], value: dict[str, Any]) -> dict[str, Any]:
+        """``value`` to write at ``path``, with the locked leaves below it kept as they are."""
         n = len(path)
         for p, user in self._locks.items():
-            if len(p) > n and p[:n] == path:
-                parent, current = self._existing(p)
-                target = value
-                for seg in p[n:-1]:
-                    target = target.setdefault(seg, {})
-                if current is _MISSING or not isinstance(target, dict):
-                    continue
-                if p[-1] not in target or not _same(current, target[p[-1]]):
-                    self._warn_locked(p, user)
-                target[p[-1]] = _plain(current)
+            if len(p) <= n or p[:n] != path:
+                continue
+            current, _ = self._existing(p)
+            if current is _MISSING:
+                continue
+            target = value
+            for seg in p[n:-1]:
+                child = target.get(seg)
+                if type(child) is not dict:
+                    child = target[seg] = {}
+                target = child
+            if p[-1] not in target or not _same(current, target[p[-1]]):
+                self._warn_locked(p, user)
+            target[p[-1]] = _plain(current)
+        return value
 
     def _warn_locked(self, path: tuple[str, ...], user: str) -> None:
-        if path not in self._warned:
-            self._warned.add(path)
-            warnings.warn(
-                f"config key '{format_path(path)}' was locked by '{user}'; "
-                "your update of it is ignored (warned once per key)",
-                LockedKeyWarning,
-                stacklevel=5,
-            )
-
-    # -- copies and pickling ----------------------------------------------------------------
-    def __reduce__(self) -> tuple[Any, ...]:
-        state = (
-            {k: _plain(v) for k, v in self._data.items()},
-            self.origins(),
-            self.descs(),
-            dict(self._locks),
-            self._allow,
+        if path in self._warned:
+            return
+        self._warned.add(path)
+        value, _ = self._existing(path)
+        held = f" (value {_short(_plain(value), 60)})" if value is not _MISSING else ""
+        warnings.warn(
+            f"config key '{format_path(path)}' was locked by '{user}'{held}; writes to it "
+            "are ignored. This warning is shown once per key.",
+            LockedKeyWarning,
+            stacklevel=_user_stacklevel(),
         )
-        return (_restore, state)
 
-    def copy(self) -> Config:
-        """A standalone copy (same values, origins and locks; no callback)."""
-        return _restore(*self.__reduce__()[1])
-
-    def __copy__(self) -> Config:
-        return self.copy()
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Config:
-        return self.copy()
+    # -- copies and pickling ------------------------------------------------------------------
+    def __reduce__(self) -> tuple[Any, ...]:
+        tree = {k: _plain(v) for k, v in self._data.items()}
+        return (_restore, (tree, self.origins(), self.descs(), dict(self._locks), self._allow))
 
 
 def _restore(
@@ -745,7 +646,8 @@ def _restore(
     locks: dict[tuple[str, ...], str],
     allow: bool,
 ) -> Config:
-    cfg = Config(allow_val_change=allow)
+    cfg = Config()
+    cfg._set_allow_val_change(allow)
     cfg._load_plain(tree, origins, descs)
     cfg._locks.update(locks)
     return cfg
@@ -754,144 +656,81 @@ def _restore(
 _CLASS_ATTRS = frozenset(dir(Config))
 
 
-class _Leaf:
-    """A non-dict value standing where a write needs a dict (for the error message)."""
-
-    __slots__ = ("path", "value")
-
-    def __init__(self, path: tuple[str, ...], value: Any) -> None:
-        self.path = path
-        self.value = value
+def _visible(cfg: Config, key: Any) -> bool:
+    return key in cfg and cfg._key(key)[:1] != "_"
 
 
-class ConfigList(list[Any]):
-    """A list stored in a config: in-place changes are checked and stored like any write.
+class _Keys(KeysView[str]):
+    """``cfg.keys()``: ``in`` agrees with iteration, so hidden keys are not in it."""
 
-    ``cfg.layers.append(4)`` is a change of ``layers``: without ``allow_val_change`` it
-    raises :class:`ConfigError` and the list is left as it was. Dicts and lists *inside*
-    a list are plain values: change them by assigning the list again.
-    """
+    def __init__(self, cfg: Config) -> None:
+        super().__init__(cfg)
+        self._cfg = cfg
 
-    __slots__ = ("_path", "_root")
-
-    def __init__(self, root: Config, path: tuple[str, ...], items: Iterable[Any]) -> None:
-        super().__init__(items)
-        self._root: Config | None = root
-        self._path = path
-
-    def _change(self, op: Callable[[list[Any]], Any]) -> Any:
-        new = list(self)
-        result = op(new)
-        root = self._root
-        if root is None:
-            raise UsageError(f"config list '{format_path(self._path)}' was replaced")
-        origin = _caller(2)
-        root._commit([(self._path, new, origin, None)], origin, None)
-        return result
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (list, (list(self),))
-
-    def __setitem__(self, i: Any, v: Any) -> None:
-        self._change(lambda n: n.__setitem__(i, v))
-
-    def __delitem__(self, i: Any) -> None:
-        self._change(lambda n: n.__delitem__(i))
-
-    def __iadd__(self, other: Iterable[Any]) -> ConfigList:  # type: ignore[override,misc]
-        self._change(lambda n: n.extend(other))
-        return self
-
-    def __imul__(self, k: Any) -> ConfigList:  # type: ignore[override,misc]
-        self._change(lambda n: n.__imul__(k))
-        return self
-
-    def append(self, v: Any) -> None:
-        self._change(lambda n: n.append(v))
-
-    def extend(self, other: Iterable[Any]) -> None:
-        self._change(lambda n: n.extend(other))
-
-    def insert(self, i: Any, v: Any) -> None:
-        self._change(lambda n: n.insert(i, v))
-
-    def pop(self, i: Any = -1) -> Any:
-        return self._change(lambda n: n.pop(i))
-
-    def remove(self, v: Any) -> None:
-        self._change(lambda n: n.remove(v))
-
-    def clear(self) -> None:
-        self._change(lambda n: n.clear())
-
-    def sort(self, *, key: Any = None, reverse: bool = False) -> None:
-        self._change(lambda n: n.sort(key=key, reverse=reverse))
-
-    def reverse(self) -> None:
-        self._change(lambda n: n.reverse())
-
-    def _replace(self, items: list[Any]) -> None:
-        list.__setitem__(self, slice(None), items)
-
-    def _detach(self) -> None:
-        self._root = None
+    def __contains__(self, key: object) -> bool:
+        return _visible(self._cfg, key)
 
 
-class _Missing(dict):  # type: ignore[type-arg]
-    """What ``cfg["missing"]`` returns: writing through it creates the key.
+class _Items(ItemsView[str, Any]):
+    """``cfg.items()``: ``in`` agrees with iteration, so hidden keys are not in it."""
 
-    Any use as a value (truth, comparison, arithmetic, ``str``, iteration, ``len``,
-    ``int``/``float``, JSON) raises :class:`ConfigKeyError` naming the full key. It is a
-    ``dict`` subclass only so that ``json.dumps`` reaches the raising ``items()``.
-    """
+    def __init__(self, cfg: Config) -> None:
+        super().__init__(cfg)
+        self._cfg = cfg
 
-    __slots__ = ("_owner", "_rel")
+    def __contains__(self, item: object) -> bool:
+        if not (isinstance(item, tuple) and len(item) == 2):
+            return False
+        return super().__contains__(item) and _visible(self._cfg, item[0])
 
-    def __init__(self, owner: ConfigNode, rel: tuple[str, ...]) -> None:
-        super().__init__()
-        object.__setattr__(self, "_owner", owner)
-        object.__setattr__(self, "_rel", rel)
 
-    def _fail(self, *args: Any, **kwargs: Any) -> NoReturn:
-        owner: ConfigNode = object.__getattribute__(self, "_owner")
-        rel: tuple[str, ...] = object.__getattribute__(self, "_rel")
-        path = (*owner._path, *rel)
-        raise ConfigKeyError(
-            f"config has no key '{format_path(path)}'" + did_you_mean(rel[0], owner._data)
-            + "; item access returned a placeholder, which can only be written through"
-        )
+def _read(other: Any, origin: str, frame: Any) -> Any:
+    """``other`` as a :class:`~runconfig.sources.Source`."""
+    from runconfig.sources import Source, read_source
 
-    def __getitem__(self, key: str) -> Any:
-        rel = object.__getattribute__(self, "_rel")
-        owner = object.__getattribute__(self, "_owner")
-        return _Missing(owner, (*rel, str(key)))
+    if type(other) is dict:
+        return Source(other, origin)
+    if isinstance(other, Source):
+        return other
+    if isinstance(other, (list, tuple)) and all(
+        isinstance(p, tuple) and len(p) == 2 for p in other
+    ):
+        return Source(dict(other), origin)  # pairs, as dict.update() takes them
+    return read_source(other, origin, frame=frame)
 
-    def __getattr__(self, name: str) -> Any:
-        if name[:2] == "__":
-            raise AttributeError(name)
-        self._fail()
 
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._write(str(key), value, _caller(1))
+def _listed_below(source: Any, rel: tuple[str, ...], use_origins: bool) -> bool:
+    """Whether ``source`` lists an origin or a note strictly below ``rel``."""
+    n = len(rel)
+    tables = (source.origins, source.descs) if use_origins else (source.descs,)
+    return any(len(r) > n and r[:n] == rel for table in tables for r in table)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        self._write(name, value, _caller(1))
 
-    def _write(self, key: str, value: Any, origin: str) -> None:
-        owner: ConfigNode = object.__getattribute__(self, "_owner")
-        rel: tuple[str, ...] = object.__getattribute__(self, "_rel")
-        # Create the missing parents as one new subtree: one change, one origin.
-        tree: Any = {key: value}
-        for seg in reversed(rel[1:]):
-            tree = {seg: tree}
-        owner._write((rel[0],), tree, origin)
+def _change_error(path: tuple[str, ...], old: Any, new: Any) -> ConfigValueError:
+    call = f"config.update({_nested_literal(path, new)}, allow_val_change=True)"
+    if len(call) > 100:
+        call = "config.update(..., allow_val_change=True) with the new value"
+    return ConfigValueError(
+        f"Attempted to change value of key '{format_path(path)}' from "
+        f"{_short(_plain(old))} to {_short(new)}. If the change is intended, call {call}, "
+        "or pass allow_val_change=True to init() to allow changes for the whole run."
+    )
 
-    __bool__ = __len__ = __iter__ = __contains__ = _fail  # type: ignore[assignment]
-    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _fail  # type: ignore[assignment]
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail
-    __truediv__ = __rtruediv__ = __floordiv__ = __mod__ = __pow__ = _fail
-    __neg__ = __pos__ = __abs__ = __int__ = __float__ = __index__ = _fail
-    __str__ = __repr__ = __format__ = __hash__ = _fail  # type: ignore[assignment]
-    keys = values = items = get = copy = _fail  # type: ignore[assignment]
-    __or__ = __ror__ = __reversed__ = _fail
 
+def _under_leaf_error(path: tuple[str, ...], value: Any, leaf: tuple[str, ...]) -> ConfigValueError:
+    return ConfigValueError(
+        f"cannot set config key '{format_path(path)}': '{format_path(leaf)}' holds a value "
+        f"that is not a dict. To replace it with a dict, pass allow_val_change=True, as in "
+        f"config.update({_short(_nested_literal(path, value), 60)}, allow_val_change=True)."
+    )
+
+
+def _user_stacklevel() -> int:
+    """The stacklevel of the first frame outside runconfig, so warnings point at user code."""
+    frame, level = _getframe(1), 1
+    while frame.f_back is not None:
+        module = str(frame.f_globals.get("__name__", ""))
+        if module != "runconfig" and not module.startswith("runconfig."):
+            break
+        frame, level = frame.f_back, level + 1
+    return level
