@@ -2,9 +2,9 @@
 
 import runconfig as wandb
 
-wandb.config.epochs = 4                                 # before init: carried into the run
+wandb.config.epochs = 4  # before init: carried into the run
 run = wandb.init(project="mnist", config={"lr": 1e-3, "optimizer": "adam"})
-wandb.config["train"]["batch_size"] = 32                # nested: creates "train"
+wandb.config["train"]["batch_size"] = 32  # nested: creates "train"
 for epoch in range(wandb.config.epochs):
     run.log({"val_loss": 1.0 / (epoch + 1)})
 wandb.finish()
