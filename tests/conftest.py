@@ -35,7 +35,7 @@ def _pg_unreachable() -> str | None:
     try:
         psycopg.connect(PG_URL, connect_timeout=3).close()
     except psycopg.Error as e:
-        return f"no PostgreSQL at {PG_URL} ({str(e).strip().splitlines()[-1]})"
+        return f"no PostgreSQL at {PG_URL} ({str(e).strip().splitlines()[0]})"
     return None
 
 

@@ -10,6 +10,7 @@ import sqlite3
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -356,6 +357,18 @@ def test_summary_changes_go_to_the_summary_only(live: Callable[..., RunData]) ->
     assert got.origins == {}
 
 
+def test_writing_to_a_missing_run_raises_and_the_store_stays_usable(store: RunStore) -> None:
+    with pytest.raises(StoreError, match="write changes"):
+        store.write_changes(987654, "c", [Change(("a",), 1)])
+    with pytest.raises(StoreError, match="log"):
+        store.write_log(987654, 0, {"x": 1}, [Change(("x",), 1)])
+    run = store.create_run(make_run(config={"a": 1}))
+    assert run.rid is not None
+    store.write_changes(run.rid, "c", [Change(("b",), 2)])
+    got = store.get_run(run.id)
+    assert got is not None and got.config == {"a": 1, "b": 2}
+
+
 # -- log, update, heartbeat ---------------------------------------------------------------
 def test_log_appends_history_and_updates_the_summary(store: RunStore) -> None:
     run = store.create_run(make_run(updated_at=at(0)))
@@ -675,6 +688,30 @@ def test_finished_runs_are_never_reaped(store: RunStore) -> None:
                               heartbeat_at=ago(3600)))  # fmt: skip
     got = store.get_run("done")
     assert got is not None and got.state == "finished"
+
+
+def test_a_reader_is_not_held_up_by_a_writer_holding_the_lock(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    store = open_store(path)
+    try:
+        store.create_run(make_run("far", id="far", state="running", host="elsewhere",
+                                  heartbeat_at=ago(300)))  # fmt: skip
+        writer = sqlite3.connect(path, isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+            started = time.monotonic()
+            got = store.get_run("far")
+            assert time.monotonic() - started < 5
+            writer.execute("ROLLBACK")
+        finally:
+            writer.close()
+        # Judged crashed, though the verdict could not be written yet; the next read does.
+        assert got is not None and got.state == "crashed"
+        assert raw_rows(str(path), "SELECT state FROM rc_runs") == [("running",)]
+        assert [r.state for r in store.find_runs()] == ["crashed"]
+        assert raw_rows(str(path), "SELECT state FROM rc_runs") == [("crashed",)]
+    finally:
+        store.close()
 
 
 # -- schema versions ----------------------------------------------------------------------

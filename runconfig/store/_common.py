@@ -13,6 +13,7 @@ may call :meth:`~SqlStore.heartbeat` while the main thread writes config.
 from __future__ import annotations
 
 import abc
+import contextlib
 import dataclasses
 import os
 import threading
@@ -138,8 +139,8 @@ class SqlStore(RunStore):
 
     _errors: tuple[type[Exception], ...]  # the driver's exceptions, shown as StoreError
     _integrity_error: type[Exception]
-    # Try a plain UPDATE before the upsert when a leaf changes: one statement and one
-    # index page fewer on SQLite; PostgreSQL prefers statements it can pipeline.
+    # Try a plain UPDATE before the upsert when a leaf changes: on SQLite one statement
+    # and one index page fewer; on PostgreSQL a new key would pay one more round trip.
     _update_in_place = True
     _probe_order = False  # see runconfig.store._select
 
@@ -155,12 +156,8 @@ class SqlStore(RunStore):
 
     # -- driver parts ---------------------------------------------------------------------
     @abc.abstractmethod
-    def _transaction(self, write: bool, blind: bool = False) -> AbstractContextManager[object]:
-        """A context that runs its body in one transaction (writes: taking the write lock).
-
-        ``blind``: the body reads no result that the engine must wait for (no rowcount),
-        so PostgreSQL may pipeline it.
-        """
+    def _transaction(self, write: bool) -> AbstractContextManager[object]:
+        """A context that runs its body in one transaction (writes: taking the write lock)."""
 
     @abc.abstractmethod
     def _insert_run_row(self, values: list[Any]) -> int:
@@ -239,7 +236,7 @@ class SqlStore(RunStore):
         """Apply ``changes`` in order, in one transaction (see :class:`Change`)."""
         if not changes:
             return
-        with self._guard("write changes"), self._transaction(write=True, blind=True):
+        with self._guard("write changes"), self._transaction(write=True):
             self._apply(rid, section, changes)
 
     def _apply(self, rid: int, section: str, changes: Sequence[Change]) -> None:
@@ -312,7 +309,7 @@ class SqlStore(RunStore):
     ) -> None:
         """Store history row ``step`` (replacing one logged at the same step) and summary."""
         ts = now()
-        with self._guard("log"), self._transaction(write=True, blind=True):
+        with self._guard("log"), self._transaction(write=True):
             self._exec(self._sql.insert_history, (rid, step, ts, dumps(data)))
             self._exec(self._sql.touch, (ts, rid))
             if summary:
@@ -340,7 +337,7 @@ class SqlStore(RunStore):
     def heartbeat(self, rid: int) -> None:
         """Record that the run is alive; safe to call from another thread."""
         ts = now()
-        with self._guard("record a heartbeat"), self._transaction(write=True, blind=True):
+        with self._guard("record a heartbeat"), self._transaction(write=True):
             self._exec(self._sql.heartbeat, (ts, ts, rid))
 
     def bulk_insert(self, runs: Iterable[RunData]) -> int:
@@ -460,13 +457,16 @@ class SqlStore(RunStore):
         host = socket.gethostname()
         stale = datetime.now(timezone.utc) - STALE_AFTER
         dead = {int(row[0]) for row in rows if _is_dead(row, host, stale)}
-        for rid in dead:
-            try:
-                with self._transaction(write=True):
-                    self._exec(self._sql.crash, (now(), rid))
-            except self._errors:
-                pass
+        if dead:
+            # Best effort: a read-only or busy store still reports them crashed.
+            with contextlib.suppress(*self._errors):
+                self._mark_crashed(dead)
         return dead
+
+    def _mark_crashed(self, rids: set[int]) -> None:
+        stamp = now()
+        with self._transaction(write=True):
+            self._many(self._sql.crash, [(stamp, rid) for rid in rids])
 
     @staticmethod
     def _mark_dead(runs: list[RunData], dead: set[int]) -> list[RunData]:

@@ -13,8 +13,8 @@ psycopg 3 is imported only here, when a PostgreSQL store is opened.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from runconfig.errors import StoreError
@@ -148,7 +148,7 @@ class PostgresStore(SqlStore):
                 conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT, **extra
             )
         except psycopg.Error as e:
-            reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+            reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise StoreError(f"cannot connect to the runconfig store {location}: {reason}") from e
         try:
             _prepare(conn, location, schema, create)
@@ -159,21 +159,11 @@ class PostgresStore(SqlStore):
             conn.close()
             raise
         super().__init__(conn, location, "%s")
-        self._pipeline = bool(psycopg.Pipeline.is_supported())
         self._insert_returning = self._sql.insert_run + " RETURNING rid"
 
-    def _transaction(self, write: bool, blind: bool = False) -> AbstractContextManager[object]:
-        if blind and self._pipeline:
-            return self._pipelined()
+    def _transaction(self, write: bool) -> AbstractContextManager[object]:
         transaction: AbstractContextManager[object] = self._conn.transaction()
         return transaction
-
-    @contextmanager
-    def _pipelined(self) -> Iterator[None]:
-        # BEGIN, the writes and COMMIT go to the server in one round trip (unless a
-        # result is read on the way).
-        with self._conn.pipeline(), self._conn.transaction():
-            yield
 
     def _many(self, sql: str, rows: Sequence[Row]) -> None:
         with self._conn.cursor() as cur:

@@ -144,7 +144,7 @@ class SQLiteStore(SqlStore):
         self._write = _Transaction(conn, "BEGIN IMMEDIATE")
         self._read = _Transaction(conn, "BEGIN")
 
-    def _transaction(self, write: bool, blind: bool = False) -> AbstractContextManager[None]:
+    def _transaction(self, write: bool) -> AbstractContextManager[None]:
         return self._write if write else self._read
 
     def _insert_run_row(self, values: list[Any]) -> int:
@@ -164,6 +164,14 @@ class SQLiteStore(SqlStore):
         # A sampled ANALYZE: fast on millions of rows, enough for the planner.
         self._conn.execute("PRAGMA analysis_limit = 1000")
         self._conn.execute("ANALYZE")
+
+    def _mark_crashed(self, rids: set[int]) -> None:
+        # A reader must not wait for a writer's lock: if it is taken, try next time.
+        self._conn.execute("PRAGMA busy_timeout = 100")
+        try:
+            super()._mark_crashed(rids)
+        finally:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
 
     def _close_connection(self) -> None:
         self._conn.close()
