@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from runconfig._paths import format_path, parse_path
+from runconfig._paths import format_path, format_segment, parse_path
 
 __all__ = [
     "REMOVED",
@@ -35,6 +35,7 @@ __all__ = [
     "build_tree",
     "canonical_json",
     "dumps",
+    "encode_string",
     "entries",
     "kind_of",
     "loads",
@@ -81,9 +82,13 @@ class Entry(NamedTuple):
     value: str | None
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+encode_string: Any = json.encoder.encode_basestring  # the C function where there is one
+
+
 def dumps(value: Any) -> str:
     """Exact JSON of a JSON-safe value (NaN and infinities as Python's json writes them)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _encode(value)
 
 
 def loads(text: str) -> Any:
@@ -136,28 +141,54 @@ def kind_of(value: Any) -> str:
     raise TypeError(f"not a JSON-safe value: {type(value).__name__}")
 
 
+def _float_json(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (math.inf, -math.inf):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
 def _entry(path: str, value: Any) -> Entry:
-    kind = kind_of(value)
-    if kind == "n":
-        num = float(value)
-        return Entry(path, kind, None if num != num else num, None, dumps(value))
-    if kind == "s":
-        return Entry(path, kind, None, value, dumps(value))
-    if kind == "b":
-        return Entry(path, kind, 1.0 if value else 0.0, None, dumps(value))
-    if kind == "l":
-        return Entry(path, kind, None, canonical_json(value), dumps(value))
-    if kind == "d":
-        return Entry(path, kind, None, None, None)
-    return Entry(path, kind, None, None, "null")
+    # Exact types first: this runs for every key of every run a bulk import writes.
+    t = type(value)
+    if t is float:
+        return Entry(path, "n", None if value != value else value, None, _float_json(value))
+    if t is str:
+        return Entry(path, "s", None, value, encode_string(value))
+    if t is int:
+        try:
+            num = float(value)
+        except OverflowError:  # beyond a double: it sorts as an infinity
+            num = math.inf if value > 0 else -math.inf
+        return Entry(path, "n", num, None, int.__repr__(value))
+    if t is bool:
+        return Entry(path, "b", 1.0 if value else 0.0, None, "true" if value else "false")
+    if value is None:
+        return Entry(path, "z", None, None, "null")
+    if t is dict:
+        return Entry(path, "d", None, None, None)
+    if t is list:
+        return Entry(path, "l", None, canonical_json(value), _encode(value))
+    kind_of(value)  # a TypeError naming the type, unless it is a subclass of the above
+    for base in (int, float, str, list, dict):
+        if isinstance(value, base):
+            return _entry(path, base(value))
+    raise AssertionError(value)  # pragma: no cover
 
 
-def entries(path: tuple[str, ...], value: Any) -> Iterator[Entry]:
-    """The entries of ``value`` placed at ``path``: the node first, then its descendants."""
-    yield _entry(format_path(path), value)
-    if isinstance(value, dict):
+def _walk(path: str, value: Any, out: list[Entry]) -> None:
+    out.append(_entry(path, value))
+    if type(value) is dict:
         for k, v in value.items():
-            yield from entries((*path, k), v)
+            _walk(f"{path}.{format_segment(k)}", v, out)
+
+
+def entries(path: tuple[str, ...], value: Any) -> list[Entry]:
+    """The entries of ``value`` placed at ``path``: the node first, then its descendants."""
+    out: list[Entry] = []
+    _walk(format_path(path), value, out)
+    return out
 
 
 def build_tree(rows: Iterable[tuple[str, str, str | None]]) -> dict[str, Any]:

@@ -18,15 +18,26 @@ KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "null", "exists
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
 
 
+_formatted: dict[str, str] = {}  # keys repeat across runs: format each once
+
+
 def format_segment(segment: str) -> str:
     """One key as it is written in a path."""
-    if _PLAIN.match(segment) and segment.lower() not in KEYWORDS:
-        return segment
-    return "`" + segment.replace("`", "``") + "`"
+    text = _formatted.get(segment)
+    if text is None:
+        if _PLAIN.match(segment) and segment.lower() not in KEYWORDS:
+            text = segment
+        else:
+            text = "`" + segment.replace("`", "``") + "`"
+        if len(_formatted) < 100_000:
+            _formatted[segment] = text
+    return text
 
 
 def format_path(segments: tuple[str, ...] | list[str]) -> str:
     """``("train", "epochs")`` -> ``"train.epochs"``."""
+    if len(segments) == 1:
+        return format_segment(segments[0])
     return ".".join([format_segment(s) for s in segments])
 
 

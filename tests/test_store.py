@@ -469,6 +469,46 @@ def test_bulk_insert_gives_taken_names_suffixes(store: RunStore) -> None:
     assert sorted(r.name for r in store.find_runs()) == ["dup", "dup-2", "dup-3", "solo"]
 
 
+def test_a_big_sqlite_load_rebuilds_the_indexes_and_falls_back_on_taken_names(
+    tmp_path: Path,
+) -> None:
+    from runconfig.store.sqlite import BIG_LOAD
+
+    def runs(prefix: str) -> list[RunData]:
+        return [
+            make_run(
+                f"{prefix}-{i}", config={"opt": "adam" if i % 2 else "sgd"}, summary={"loss": -i}
+            )
+            for i in range(BIG_LOAD)
+        ]
+
+    location = str(tmp_path / "big.db")
+    store = open_store(location)
+    try:
+        assert store.bulk_insert(runs("a")) == BIG_LOAD
+        where = SqlFragment(
+            "EXISTS (SELECT 1 FROM rc_entries e WHERE e.rid = r.rid AND e.section = 'c' "
+            "AND e.path = 'opt' AND e.txt = ?)",
+            ("adam",),
+        )
+        best = store.find_runs(where=where, order=[OrderKey("s", "loss")], limit=3)
+        assert [r.name for r in best] == [f"a-{BIG_LOAD - k}" for k in (1, 3, 5)]
+        indexes = "SELECT name FROM sqlite_master WHERE type = 'index'"
+        assert {"rc_entries_num", "rc_entries_txt"} <= {
+            row[0] for row in raw_rows(location, indexes)
+        }
+        plan = raw_rows(location, "EXPLAIN QUERY PLAN SELECT rid FROM rc_entries "
+                        "WHERE section = 's' AND path = 'loss' AND num < 0")  # fmt: skip
+        assert "rc_entries_num" in str(plan)
+
+        store.create_run(make_run("b-7"))  # a taken name: the one-transaction load rolls back
+        assert store.bulk_insert(runs("b")) == BIG_LOAD
+        names = {r.name for r in store.find_runs()}
+        assert len(names) == 2 * BIG_LOAD + 1 and {"b-7", "b-7-2"} <= names
+    finally:
+        store.close()
+
+
 def test_delete_runs_removes_them_with_entries_and_history(
     store: RunStore, store_location: str
 ) -> None:

@@ -212,9 +212,10 @@ class SqlStore(RunStore):
                     if name_taken:
                         stored.name = self._free_name(run.project, run.name)
                     rid = self._insert_run_row(run_values(stored))
-                    rows, seq = tree_rows(rid, "c", run.config, 0, run.origins, run.descs)
-                    summary, seq = tree_rows(rid, "s", run.summary, seq, {}, {})
-                    self._many(self._sql.insert_entry, rows + summary)
+                    rows: list[Row] = []
+                    seq = tree_rows(rows, rid, "c", run.config, 0, run.origins, run.descs)
+                    seq = tree_rows(rows, rid, "s", run.summary, seq, {}, {})
+                    self._many(self._sql.insert_entry, rows)
             except StoreError as e:
                 # Another writer took the same name between our check and insert: retry.
                 if attempt < 19 and isinstance(e.__cause__, self._integrity_error):
@@ -253,7 +254,7 @@ class SqlStore(RunStore):
                 ex(sql.delete_node, (rid, section, p))
                 ex(sql.delete_below, (rid, section, p + ".", p + "/"))
                 continue
-            nodes = entries(path, value)
+            nodes = iter(entries(path, value))
             e = next(nodes)
             if e.kind != "d" and self._update_in_place:
                 # A leaf replacing a leaf of the same column (num or txt) is one UPDATE,
@@ -299,7 +300,8 @@ class SqlStore(RunStore):
             return seq
         if not isinstance(tree, Mapping):
             raise TypeError(f"the whole {section!r} tree must be a dict, not {type(tree).__name__}")
-        rows, seq = tree_rows(rid, section, tree, seq, {} if origin else origins, descs, origin)
+        rows: list[Row] = []
+        seq = tree_rows(rows, rid, section, tree, seq, {} if origin else origins, descs, origin)
         if rows:
             self._many(self._sql.insert_entry, rows)
         return seq
@@ -359,27 +361,32 @@ class SqlStore(RunStore):
     def _insert_batch(self, batch: list[RunData]) -> int:
         try:
             with self._guard("insert runs"), self._transaction(write=True):
-                stamp = now()
-                run_rows: list[Row] = []
-                entry_rows: list[Row] = []
-                for rid, run in zip(self._new_rids(len(batch)), batch, strict=True):
-                    values = run_values(run)
-                    if not run.created_at:
-                        values[RUN_FIELDS.index("created_at")] = stamp
-                    if not run.updated_at:
-                        values[RUN_FIELDS.index("updated_at")] = run.created_at or stamp
-                    run_rows.append((rid, *values))
-                    rows, seq = tree_rows(rid, "c", run.config, 0, run.origins, run.descs)
-                    entry_rows += rows
-                    entry_rows += tree_rows(rid, "s", run.summary, seq, {}, {})[0]
-                self._load_rows("rc_runs", "rid, " + ", ".join(COLUMNS), run_rows)
-                self._load_rows("rc_entries", ENTRY_COLUMNS, entry_rows)
+                self._insert_rows(batch)
         except StoreError as e:
             if not isinstance(e.__cause__, self._integrity_error):
                 raise
             for run in batch:  # a name is taken: insert one by one, with suffixes
                 self.create_run(run)
         return len(batch)
+
+    def _insert_rows(self, batch: list[RunData]) -> None:
+        """Insert complete runs (inside the caller's write transaction)."""
+        stamp = now()
+        run_rows: list[Row] = []
+        entry_rows: list[Row] = []
+        created = RUN_FIELDS.index("created_at")
+        updated = RUN_FIELDS.index("updated_at")
+        for rid, run in zip(self._new_rids(len(batch)), batch, strict=True):
+            values = run_values(run)
+            if not run.created_at:
+                values[created] = stamp
+            if not run.updated_at:
+                values[updated] = run.created_at or stamp
+            run_rows.append((rid, *values))
+            seq = tree_rows(entry_rows, rid, "c", run.config, 0, run.origins, run.descs)
+            tree_rows(entry_rows, rid, "s", run.summary, seq, {}, {})
+        self._load_rows("rc_runs", "rid, " + ", ".join(COLUMNS), run_rows)
+        self._load_rows("rc_entries", ENTRY_COLUMNS, entry_rows)
 
     # -- read side ------------------------------------------------------------------------
     def find_runs(

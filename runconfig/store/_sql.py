@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from runconfig._entries import dumps, entries, loads
+from runconfig._entries import dumps, encode_string, entries, loads
+from runconfig._paths import format_segment
 from runconfig.store import schema
 from runconfig.store.base import RunData
 
@@ -41,6 +42,7 @@ NUMBER = "{a}.kind = 'n' AND {a}.num IS NOT NULL"
 RANK = f"CASE WHEN {NUMBER} THEN 0 WHEN {{a}}.kind = 's' THEN 1 ELSE 2 END"
 
 Row = tuple[Any, ...]
+_INFINITIES = (float("inf"), float("-inf"))
 
 
 def encode(field: str, value: Any) -> Any:
@@ -52,9 +54,17 @@ def encode(field: str, value: Any) -> Any:
     return value
 
 
+_TAGS, _ARGV, _DIRTY = (RUN_FIELDS.index(f) for f in ("tags", "argv", "git_dirty"))
+
+
 def run_values(run: RunData) -> list[Any]:
     """The column values of a run, in :data:`COLUMNS` order."""
-    return [encode(f, getattr(run, f)) for f in RUN_FIELDS]
+    values = [getattr(run, f) for f in RUN_FIELDS]
+    values[_TAGS] = dumps(list(run.tags))
+    values[_ARGV] = dumps(list(run.argv))
+    if run.git_dirty is not None:
+        values[_DIRTY] = bool(run.git_dirty)
+    return values
 
 
 def run_from_row(row: Row) -> RunData:
@@ -68,6 +78,7 @@ def run_from_row(row: Row) -> RunData:
 
 
 def tree_rows(
+    rows: list[Row],
     rid: int,
     section: str,
     tree: Mapping[str, Any],
@@ -75,17 +86,26 @@ def tree_rows(
     origins: Mapping[str, str | None],
     descs: Mapping[str, str | None],
     origin: str | None = None,
-) -> tuple[list[Row], int]:
-    """The rc_entries rows of a whole tree, numbered from ``seq + 1``; returns the last."""
-    rows: list[Row] = []
+) -> int:
+    """Append the rc_entries rows of a whole tree to ``rows``, numbered from ``seq + 1``;
+    return the last number."""
+    append = rows.append
     for key, value in tree.items():
-        for e in entries((key,), value):
+        path = format_segment(key)
+        t = type(value)
+        # Top-level floats and strings inline: most of what a bulk import writes.
+        if (t is float and value == value and value not in _INFINITIES) or t is str:
             seq += 1
-            rows.append(
-                (rid, section, e.path, e.kind, e.num, e.txt, e.value, seq,
-                 origins.get(e.path, origin), descs.get(e.path))
-            )  # fmt: skip
-    return rows, seq
+            num, txt, text = (value, None, float.__repr__(value)) if t is float else (
+                None, value, encode_string(value))  # fmt: skip
+            append((rid, section, path, "n" if t is float else "s", num, txt, text, seq,
+                    origins.get(path, origin), descs.get(path) if descs else None))  # fmt: skip
+            continue
+        for path, kind, num, txt, text in entries((key,), value):
+            seq += 1
+            append((rid, section, path, kind, num, txt, text, seq,
+                    origins.get(path, origin), descs.get(path) if descs else None))  # fmt: skip
+    return seq
 
 
 class Statements:
