@@ -171,10 +171,18 @@ def _entry(path: str, value: Any) -> Entry:
     if t is list:
         return Entry(path, "l", None, canonical_json(value), _encode(value))
     kind_of(value)  # a TypeError naming the type, unless it is a subclass of the above
-    for base in (int, float, str, list, dict):
-        if isinstance(value, base):
-            return _entry(path, base(value))
-    raise AssertionError(value)  # pragma: no cover
+    plain: Any
+    if isinstance(value, int):
+        plain = int(value)
+    elif isinstance(value, float):
+        plain = float(value)
+    elif isinstance(value, str):
+        plain = str(value)
+    elif isinstance(value, list):
+        plain = list(value)
+    else:
+        plain = dict(value)
+    return _entry(path, plain)
 
 
 def _walk(path: str, value: Any, out: list[Entry]) -> None:

@@ -139,9 +139,6 @@ class SqlStore(RunStore):
 
     _errors: tuple[type[Exception], ...]  # the driver's exceptions, shown as StoreError
     _integrity_error: type[Exception]
-    # Try a plain UPDATE before the upsert when a leaf changes: on SQLite one statement
-    # and one index page fewer; on PostgreSQL a new key would pay one more round trip.
-    _update_in_place = True
     _probe_order = False  # see runconfig.store._select
 
     def __init__(self, conn: Any, location: str, placeholder: str) -> None:
@@ -151,6 +148,8 @@ class SqlStore(RunStore):
         self._sql = Statements(placeholder)
         self._lock = threading.Lock()
         self._seq: dict[int, int] = {}  # rid -> last seq used, for the runs written here
+        # (rid, section) -> {path: kind} of the runs written here: what each change must do
+        self._known: dict[tuple[int, str], dict[str, str]] = {}
         self._closed = False
         self._select = RunSelect(self._exec, placeholder, self._text_order, self._probe_order)
 
@@ -223,6 +222,8 @@ class SqlStore(RunStore):
                     continue
                 raise
             self._seq[rid] = seq
+            for section in ("c", "s"):
+                self._known[(rid, section)] = {r[2]: r[3] for r in rows if r[1] == section}
             stored.rid = rid
             return stored
         raise AssertionError("unreachable")  # pragma: no cover
@@ -234,55 +235,120 @@ class SqlStore(RunStore):
         return f"{prefix}{max(suffixes, default=1) + 1}"
 
     def write_changes(self, rid: int, section: str, changes: Sequence[Change]) -> None:
-        """Apply ``changes`` in order, in one transaction (see :class:`Change`)."""
+        """Apply ``changes`` in order, in one transaction (see :class:`Change`).
+
+        The store remembers which paths a run has (its own writes), so each change costs
+        only the statements it needs, and like statements of one call run as one batch: a
+        new key is one INSERT; ``update()`` of 1,000 keys one ``executemany``. A single
+        statement runs on its own, which is atomic and durable without BEGIN/COMMIT.
+        """
         if not changes:
             return
-        with self._guard("write changes"), self._transaction(write=True):
-            self._apply(rid, section, changes)
+        with self._guard("write changes"):
+            try:
+                if any(not c.path for c in changes):
+                    with self._transaction(write=True):
+                        self._apply_in_order(rid, section, changes)
+                    return
+                known = self._known_paths(rid, section)
+                seq = self._seq.get(rid)
+                if seq is None:
+                    seq = int(self._exec(self._sql.max_seq, (rid,)).fetchone()[0])
+                plan, seq = self._plan(rid, section, changes, known, seq)
+                if len(plan) == 1 and len(plan[0][1]) == 1:
+                    self._exec(plan[0][0], plan[0][1][0])
+                else:
+                    with self._transaction(write=True):
+                        self._run_plan(plan)
+                self._seq[rid] = seq
+            except BaseException:
+                # The caches may be ahead of what was committed: read them again next time.
+                self._known.pop((rid, section), None)
+                self._seq.pop(rid, None)
+                raise
 
-    def _apply(self, rid: int, section: str, changes: Sequence[Change]) -> None:
-        sql, ex = self._sql, self._exec
+    def _known_paths(self, rid: int, section: str) -> dict[str, str]:
+        known = self._known.get((rid, section))
+        if known is None:
+            rows = self._exec(self._sql.paths_of, (rid, section)).fetchall()
+            known = self._known[(rid, section)] = dict(rows)
+        return known
+
+    def _run_plan(self, plan: list[tuple[str, list[Row]]]) -> None:
+        for sql, rows in plan:
+            if len(rows) == 1:
+                self._exec(sql, rows[0])
+            else:
+                self._many(sql, rows)
+
+    def _plan(
+        self,
+        rid: int,
+        section: str,
+        changes: Sequence[Change],
+        known: dict[str, str],
+        seq: int,
+    ) -> tuple[list[tuple[str, list[Row]]], int]:
+        """The statements that apply ``changes`` to a run whose paths are ``known``
+        (updated as planned); consecutive like statements share one batch."""
+        sql = self._sql
+        plan: list[tuple[str, list[Row]]] = []
+
+        def add(statement: str, row: Row) -> None:
+            if plan and plan[-1][0] is statement:
+                plan[-1][1].append(row)
+            else:
+                plan.append((statement, [row]))
+
+        def forget_below(p: str) -> None:
+            add(sql.delete_below, (rid, section, p + ".", p + "/"))
+            prefix = p + "."
+            for k in [k for k in known if k.startswith(prefix)]:
+                del known[k]
+
+        for path, value, origin, desc in changes:
+            p = format_path(path)
+            was = known.get(p)
+            if value is REMOVED:
+                if was is not None:
+                    add(sql.delete_node, (rid, section, p))
+                    del known[p]
+                    if was == "d":
+                        forget_below(p)
+                continue
+            for i in range(1, len(path)):
+                parent = format_path(path[:i])
+                if known.get(parent) != "d":
+                    seq += 1
+                    add(sql.upsert_parent, (rid, section, parent, seq, origin))
+                    known[parent] = "d"
+            if was == "d":
+                forget_below(p)
+            nodes = entries(path, value)
+            e = nodes[0]
+            seq += 1
+            statement = sql.insert_entry if was is None else sql.upsert_entry
+            add(statement, (rid, section, p, e.kind, e.num, e.txt, e.value, seq, origin, desc))
+            known[p] = e.kind
+            for e in nodes[1:]:
+                seq += 1
+                row = (rid, section, e.path, e.kind, e.num, e.txt, e.value, seq, origin, None)
+                add(sql.insert_entry, row)
+                known[e.path] = e.kind
+        return plan, seq
+
+    def _apply_in_order(self, rid: int, section: str, changes: Sequence[Change]) -> None:
+        """Changes that include whole-tree replacements, inside the caller's transaction."""
         seq = self._seq.get(rid)
         if seq is None:
-            seq = int(ex(sql.max_seq, (rid,)).fetchone()[0])
-        for path, value, origin, desc in changes:
-            if not path:
-                seq = self._replace_tree(rid, section, value, origin, seq)
+            seq = int(self._exec(self._sql.max_seq, (rid,)).fetchone()[0])
+        for change in changes:
+            if not change.path:
+                seq = self._replace_tree(rid, section, change.value, change.origin, seq)
+                self._known.pop((rid, section), None)
                 continue
-            p = format_path(path)
-            if value is REMOVED:
-                ex(sql.delete_node, (rid, section, p))
-                ex(sql.delete_below, (rid, section, p + ".", p + "/"))
-                continue
-            nodes = iter(entries(path, value))
-            e = next(nodes)
-            if e.kind != "d" and self._update_in_place:
-                # A leaf replacing a leaf of the same column (num or txt) is one UPDATE,
-                # which leaves the other index alone; otherwise the general upsert below.
-                update = sql.update_num if e.txt is None else sql.update_txt
-                params = (e.kind, e.num if e.txt is None else e.txt, e.value, origin, desc)
-                if ex(update, (*params, rid, section, p)).rowcount:
-                    continue
-            ex(sql.delete_below, (rid, section, p + ".", p + "/"))
-            if len(path) > 1:
-                parents = []
-                for i in range(1, len(path)):
-                    seq += 1
-                    parents.append((rid, section, format_path(path[:i]), seq, origin))
-                self._many(sql.upsert_parent, parents)
-            seq += 1
-            ex(
-                sql.upsert_entry,
-                (rid, section, p, e.kind, e.num, e.txt, e.value, seq, origin, desc),
-            )
-            below = []
-            for e in nodes:
-                seq += 1
-                below.append(
-                    (rid, section, e.path, e.kind, e.num, e.txt, e.value, seq, origin, None)
-                )
-            if below:
-                self._many(sql.insert_entry, below)
+            plan, seq = self._plan(rid, section, [change], self._known_paths(rid, section), seq)
+            self._run_plan(plan)
         self._seq[rid] = seq
 
     def _replace_tree(self, rid: int, section: str, tree: Any, origin: str | None, seq: int) -> int:
@@ -311,11 +377,17 @@ class SqlStore(RunStore):
     ) -> None:
         """Store history row ``step`` (replacing one logged at the same step) and summary."""
         ts = now()
-        with self._guard("log"), self._transaction(write=True):
-            self._exec(self._sql.insert_history, (rid, step, ts, dumps(data)))
-            self._exec(self._sql.touch, (ts, rid))
-            if summary:
-                self._apply(rid, "s", summary)
+        with self._guard("log"):
+            try:
+                with self._transaction(write=True):
+                    self._exec(self._sql.insert_history, (rid, step, ts, dumps(data)))
+                    self._exec(self._sql.touch, (ts, rid))
+                    if summary:
+                        self._apply_in_order(rid, "s", summary)
+            except BaseException:
+                self._known.pop((rid, "s"), None)
+                self._seq.pop(rid, None)
+                raise
 
     def update_run(self, rid: int, **fields: Any) -> None:
         """Set run fields, named as :class:`RunData` attributes; ``updated_at`` too.

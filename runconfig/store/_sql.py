@@ -132,12 +132,6 @@ class Statements:
         )
         # Descendants of p are the paths in [p + '.', p + '/'): '/' follows '.' in byte
         # order, so the primary key serves the range.
-        # A leaf is never the parent of other entries: no descendants to delete.
-        update = "UPDATE rc_entries SET kind = ?, {0} = ?, value = ?, origin = ?, "
-        update += '"desc" = COALESCE(?, "desc") WHERE rid = ? AND section = ? AND path = ? '
-        update += "AND kind <> 'd' AND {1} IS NULL"
-        self.update_num = q(update.format("num", "txt"))
-        self.update_txt = q(update.format("txt", "num"))
         self.delete_below = q(
             "DELETE FROM rc_entries WHERE rid = ? AND section = ? AND path > ? AND path < ?"
         )
@@ -147,6 +141,7 @@ class Statements:
             'SELECT path, origin, "desc" FROM rc_entries WHERE rid = ? AND section = ?'
         )
         self.max_seq = q("SELECT COALESCE(MAX(seq), 0) FROM rc_entries WHERE rid = ?")
+        self.paths_of = q("SELECT path, kind FROM rc_entries WHERE rid = ? AND section = ?")
         columns = ", ".join(COLUMNS)
         marks = ", ".join("?" * len(COLUMNS))
         self.insert_run = q(f"INSERT INTO rc_runs ({columns}) VALUES ({marks})")

@@ -135,7 +135,6 @@ class PostgresStore(SqlStore):
     """
 
     dialect = "postgresql"
-    _update_in_place = False
     _probe_order = True
 
     def __init__(self, url: str, *, create: bool = True) -> None:
