@@ -237,26 +237,19 @@ def default_columns(runs: Sequence[RunRecord]) -> tuple[list[Column], list[Colum
 
 
 # -- output of runs ---------------------------------------------------------------------
+# The run fields of ``--format json``, in order; ``show`` adds the process metadata.
+_RUN_FIELDS = (
+    "id", "name", "project", "state", "tags", "group", "job_type", "notes", "created_at",
+    "updated_at", "finished_at", "exit_code", "error_type", "error_message",
+)  # fmt: skip
+_PROCESS_FIELDS = ("host", "user", "pid", "python", "program", "cwd", "git_commit", "git_dirty")
+
+
 def run_object(run: RunRecord) -> dict[str, Any]:
     """A run as ``--format json`` writes it."""
-    return {
-        "id": run.id,
-        "name": run.name,
-        "project": run.project,
-        "state": run.state,
-        "tags": list(run.tags),
-        "group": run.group,
-        "job_type": run.job_type,
-        "notes": run.notes,
-        "created_at": run.created_at,
-        "updated_at": run.updated_at,
-        "finished_at": run.finished_at,
-        "exit_code": run.exit_code,
-        "error_type": run.error_type,
-        "error_message": run.error_message,
-        "config": run.config,
-        "summary": run.summary,
-    }
+    out = {name: getattr(run, name) for name in _RUN_FIELDS}
+    out["tags"] = list(run.tags)
+    return {**out, "config": run.config, "summary": run.summary}
 
 
 def render_json(runs: Sequence[RunRecord]) -> str:
@@ -459,32 +452,10 @@ def _with_comments(lines: list[tuple[str, str | None]]) -> list[str]:
 
 
 def _metadata(run: RunRecord) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "id": run.id,
-        "name": run.name,
-        "project": run.project,
-        "state": run.state,
-        "tags": list(run.tags),
-        "group": run.group,
-        "job_type": run.job_type,
-        "notes": run.notes,
-        "created_at": run.created_at,
-        "updated_at": run.updated_at,
-        "finished_at": run.finished_at,
-        "exit_code": run.exit_code,
-        "error_type": run.error_type,
-        "error_message": run.error_message,
-        "host": run.host,
-        "user": run.user,
-        "pid": run.pid,
-        "python": run.python,
-        "program": run.program,
-        "command": run.command or None,
-        "cwd": run.cwd,
-        "git_commit": run.git_commit,
-        "git_dirty": run.git_dirty,
-        "history_rows": len(run.history) if run.history is not None else None,
-    }
+    fields = {name: getattr(run, name) for name in (*_RUN_FIELDS, *_PROCESS_FIELDS)}
+    fields["tags"] = list(run.tags)
+    fields["command"] = run.command or None
+    fields["history_rows"] = len(run.history) if run.history is not None else None
     keep = {"id", "name", "project", "state", "tags"}
     return {k: v for k, v in fields.items() if v is not None or k in keep}
 

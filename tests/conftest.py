@@ -9,10 +9,11 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from runconfig.store import RunStore, open_store
+from runconfig.store import RunData, RunStore, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -114,3 +115,26 @@ def run_python(code: str, *args: str, timeout: float = 240) -> subprocess.Comple
 
 
 # ==== end of store fixtures ===============================================================
+
+
+def make_run(n: int, **fields: Any) -> RunData:
+    """Run number ``n``: id ``r<n>``, name ``run-<n>``, created ``n`` seconds after noon."""
+    values: dict[str, Any] = {
+        "id": f"r{n}",
+        "name": f"run-{n}",
+        "project": "p",
+        "state": "finished",
+        "created_at": f"2026-01-01T12:{n // 60:02d}:{n % 60:02d}.000000+00:00",
+    }
+    values.update(fields)
+    return RunData(**values)
+
+
+def fill(location: str, runs: list[RunData]) -> str:
+    """Bulk-insert ``runs`` into the store at ``location``; return the location."""
+    store = open_store(location)
+    try:
+        store.bulk_insert(runs)
+    finally:
+        store.close()
+    return location

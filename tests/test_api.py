@@ -16,33 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import fill, make_run
 
 import runconfig
 from runconfig.api import MISSING, Api, RunList, RunNotFoundError, RunRecord, diff
 from runconfig.errors import ConfigValueError, QueryError, RunconfigError, StoreError
-from runconfig.store import RunData, open_store
-
-
-def make_run(n: int, **fields: Any) -> RunData:
-    """Run number ``n``: id ``r<n>``, name ``run-<n>``, created ``n`` seconds after noon."""
-    values: dict[str, Any] = {
-        "id": f"r{n}",
-        "name": f"run-{n}",
-        "project": "p",
-        "state": "finished",
-        "created_at": f"2026-01-01T12:00:{n:02d}.000000+00:00",
-    }
-    values.update(fields)
-    return RunData(**values)
-
-
-def fill(location: str, runs: list[RunData]) -> str:
-    store = open_store(location)
-    try:
-        store.bulk_insert(runs)
-    finally:
-        store.close()
-    return location
 
 
 @pytest.fixture(autouse=True)

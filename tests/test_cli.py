@@ -19,15 +19,14 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 import pytest
 from click.testing import CliRunner, Result
+from conftest import fill, make_run
 
 from runconfig.api import Api, diff
 from runconfig.cli import cli, main
-from runconfig.store import RunData, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -57,27 +56,6 @@ def child_env(**extra: str) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
-
-
-def make_run(n: int, **fields: Any) -> RunData:
-    values: dict[str, Any] = {
-        "id": f"r{n}",
-        "name": f"run-{n}",
-        "project": "p",
-        "state": "finished",
-        "created_at": f"2026-01-01T12:{n // 60:02d}:{n % 60:02d}.000000+00:00",
-    }
-    values.update(fields)
-    return RunData(**values)
-
-
-def fill(location: str, runs: list[RunData]) -> str:
-    store = open_store(location)
-    try:
-        store.bulk_insert(runs)
-    finally:
-        store.close()
-    return location
 
 
 @pytest.fixture
