@@ -37,6 +37,7 @@ __all__ = [
     "dumps",
     "encode_string",
     "entries",
+    "entries_at",
     "kind_of",
     "loads",
 ]
@@ -194,8 +195,15 @@ def _walk(path: str, value: Any, out: list[Entry]) -> None:
 
 def entries(path: tuple[str, ...], value: Any) -> list[Entry]:
     """The entries of ``value`` placed at ``path``: the node first, then its descendants."""
+    return entries_at(format_path(path), value)
+
+
+def entries_at(path: str, value: Any) -> list[Entry]:
+    """:func:`entries` for a path already written as text (``train.epochs``)."""
+    if type(value) is not dict:
+        return [_entry(path, value)]
     out: list[Entry] = []
-    _walk(format_path(path), value, out)
+    _walk(path, value, out)
     return out
 
 

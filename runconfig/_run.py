@@ -181,10 +181,11 @@ class Run:
             )
 
     def _write_config(self, changes: list[Change]) -> None:
-        self._check_live()
+        # The hot path of every config write: the store holds its own lock.
+        if self._finished:
+            self._check_live()
         if self._store is not None and self._data.rid is not None:
-            with self._lock:
-                self._store.write_changes(self._data.rid, "c", changes)
+            self._store.write_changes(self._data.rid, "c", changes)
 
     def _write_summary(self, changes: list[Change]) -> None:
         self._check_live()

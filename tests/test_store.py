@@ -469,6 +469,18 @@ def test_bulk_insert_gives_taken_names_suffixes(store: RunStore) -> None:
     assert sorted(r.name for r in store.find_runs()) == ["dup", "dup-2", "dup-3", "solo"]
 
 
+def test_a_deleted_run_id_is_never_given_again(store: RunStore) -> None:
+    first = store.create_run(make_run("first"))
+    newest = store.create_run(make_run("newest"))
+    assert newest.rid is not None and store.delete_runs([newest.rid]) == 1
+    again = store.create_run(make_run("again"))
+    assert again.rid is not None and again.rid > newest.rid
+    with pytest.raises(StoreError, match="no run"):
+        store.write_changes(newest.rid, "c", [Change(("late",), 1)])
+    assert first.rid is not None and store.bulk_insert([make_run("bulk")]) == 1
+    assert max(r.rid or 0 for r in store.find_runs()) > again.rid
+
+
 def test_a_big_sqlite_load_rebuilds_the_indexes_and_falls_back_on_taken_names(
     tmp_path: Path,
 ) -> None:

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
 
-from runconfig._entries import REMOVED, Change, build_tree, dumps, entries, loads
+from runconfig._entries import REMOVED, Change, build_tree, dumps, entries_at, loads
 from runconfig._paths import format_path
 from runconfig.errors import StoreError
 from runconfig.store import schema
@@ -127,6 +127,14 @@ def migrate(execute: Callable[[str], object], version: int, dialect: str) -> Non
         f"('schema_version', '{int(schema.SCHEMA_VERSION)}') "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
     )
+
+
+def _add(plan: list[tuple[str, list[Row]]], statement: str, row: Row) -> None:
+    """Append a statement to a plan, joining the batch before it if it is the same."""
+    if plan and plan[-1][0] is statement:
+        plan[-1][1].append(row)
+    else:
+        plan.append((statement, [row]))
 
 
 def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
@@ -246,7 +254,7 @@ class SqlStore(RunStore):
             return
         with self._guard("write changes"):
             try:
-                if any(not c.path for c in changes):
+                if not all(c.path for c in changes):
                     with self._transaction(write=True):
                         self._apply_in_order(rid, section, changes)
                     return
@@ -270,6 +278,8 @@ class SqlStore(RunStore):
     def _known_paths(self, rid: int, section: str) -> dict[str, str]:
         known = self._known.get((rid, section))
         if known is None:
+            if self._exec(self._sql.run_exists, (rid,)).fetchone() is None:
+                raise StoreError(f"cannot write changes: there is no run #{rid} in {self.location}")
             rows = self._exec(self._sql.paths_of, (rid, section)).fetchall()
             known = self._known[(rid, section)] = dict(rows)
         return known
@@ -293,49 +303,45 @@ class SqlStore(RunStore):
         (updated as planned); consecutive like statements share one batch."""
         sql = self._sql
         plan: list[tuple[str, list[Row]]] = []
-
-        def add(statement: str, row: Row) -> None:
-            if plan and plan[-1][0] is statement:
-                plan[-1][1].append(row)
-            else:
-                plan.append((statement, [row]))
-
-        def forget_below(p: str) -> None:
-            add(sql.delete_below, (rid, section, p + ".", p + "/"))
-            prefix = p + "."
-            for k in [k for k in known if k.startswith(prefix)]:
-                del known[k]
-
         for path, value, origin, desc in changes:
             p = format_path(path)
             was = known.get(p)
             if value is REMOVED:
                 if was is not None:
-                    add(sql.delete_node, (rid, section, p))
+                    _add(plan, sql.delete_node, (rid, section, p))
                     del known[p]
                     if was == "d":
-                        forget_below(p)
+                        self._forget_below(plan, known, rid, section, p)
                 continue
             for i in range(1, len(path)):
                 parent = format_path(path[:i])
                 if known.get(parent) != "d":
                     seq += 1
-                    add(sql.upsert_parent, (rid, section, parent, seq, origin))
+                    _add(plan, sql.upsert_parent, (rid, section, parent, seq, origin))
                     known[parent] = "d"
             if was == "d":
-                forget_below(p)
-            nodes = entries(path, value)
-            e = nodes[0]
-            seq += 1
+                self._forget_below(plan, known, rid, section, p)
             statement = sql.insert_entry if was is None else sql.upsert_entry
-            add(statement, (rid, section, p, e.kind, e.num, e.txt, e.value, seq, origin, desc))
-            known[p] = e.kind
-            for e in nodes[1:]:
+            nodes = entries_at(p, value)
+            for at, kind, num, txt, text in nodes:
                 seq += 1
-                row = (rid, section, e.path, e.kind, e.num, e.txt, e.value, seq, origin, None)
-                add(sql.insert_entry, row)
-                known[e.path] = e.kind
+                _add(plan, statement, (rid, section, at, kind, num, txt, text, seq, origin, desc))
+                known[at] = kind
+                statement, desc = sql.insert_entry, None  # descendants are new
         return plan, seq
+
+    def _forget_below(
+        self,
+        plan: list[tuple[str, list[Row]]],
+        known: dict[str, str],
+        rid: int,
+        section: str,
+        p: str,
+    ) -> None:
+        _add(plan, self._sql.delete_below, (rid, section, p + ".", p + "/"))
+        prefix = p + "."
+        for k in [k for k in known if k.startswith(prefix)]:
+            del known[k]
 
     def _apply_in_order(self, rid: int, section: str, changes: Sequence[Change]) -> None:
         """Changes that include whole-tree replacements, inside the caller's transaction."""
@@ -380,8 +386,9 @@ class SqlStore(RunStore):
         with self._guard("log"):
             try:
                 with self._transaction(write=True):
+                    if self._exec(self._sql.touch, (ts, rid)).rowcount == 0:
+                        raise StoreError(f"cannot log: there is no run #{rid} in {self.location}")
                     self._exec(self._sql.insert_history, (rid, step, ts, dumps(data)))
-                    self._exec(self._sql.touch, (ts, rid))
                     if summary:
                         self._apply_in_order(rid, "s", summary)
             except BaseException:
@@ -509,9 +516,14 @@ class SqlStore(RunStore):
         with self._guard("delete runs"), self._transaction(write=True):
             for chunk in _chunks(list(rids)):
                 cond, params = self._rid_in("rid", chunk)
+                # Children first and by hand: SQLite does not enforce the foreign keys.
+                self._exec(f"DELETE FROM rc_entries WHERE {cond}", params)
+                self._exec(f"DELETE FROM rc_history WHERE {cond}", params)
                 count += self._exec(f"DELETE FROM rc_runs WHERE {cond}", params).rowcount
         for rid in rids:
             self._seq.pop(rid, None)
+            self._known.pop((rid, "c"), None)
+            self._known.pop((rid, "s"), None)
         return count
 
     def close(self) -> None:

@@ -141,6 +141,7 @@ class Statements:
             'SELECT path, origin, "desc" FROM rc_entries WHERE rid = ? AND section = ?'
         )
         self.max_seq = q("SELECT COALESCE(MAX(seq), 0) FROM rc_entries WHERE rid = ?")
+        self.run_exists = q("SELECT 1 FROM rc_runs WHERE rid = ?")
         self.paths_of = q("SELECT path, kind FROM rc_entries WHERE rid = ? AND section = ?")
         columns = ", ".join(COLUMNS)
         marks = ", ".join("?" * len(COLUMNS))

@@ -112,7 +112,7 @@ CREATE TABLE rc_history (
 
 _DIALECT = {
     "sqlite": {
-        "serial": "INTEGER PRIMARY KEY",
+        "serial": "INTEGER PRIMARY KEY AUTOINCREMENT",  # a deleted run's rid is never reused
         "bool": "INTEGER",
         "real": "REAL",
         "collate": "",

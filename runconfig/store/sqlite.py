@@ -114,7 +114,10 @@ def _connect(path: str, create: bool) -> sqlite3.Connection:
     except sqlite3.Error as e:
         raise StoreError(f"cannot {verb} the runconfig store {path}: {e}") from e
     try:
-        conn.execute("PRAGMA foreign_keys = ON")
+        # Foreign keys are declared but not enforced here: checking the run of every entry
+        # costs a third of a live run's writes. delete_runs deletes entries itself, and
+        # rids are never reused (AUTOINCREMENT), so no entry can outlive its run.
+        conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("PRAGMA synchronous = NORMAL")
         _prepare(conn, path)
     except sqlite3.DatabaseError as e:
@@ -156,8 +159,14 @@ class SQLiteStore(SqlStore):
         return int(rid)
 
     def _new_rids(self, count: int) -> list[int]:
-        # Safe: the caller holds the write lock (BEGIN IMMEDIATE) until it commits.
-        top = int(self._conn.execute("SELECT COALESCE(MAX(rid), 0) FROM rc_runs").fetchone()[0])
+        # Safe: the caller holds the write lock (BEGIN IMMEDIATE) until it commits. Past the
+        # highest rid ever used (sqlite_sequence), not the highest left: none is reused.
+        top = int(
+            self._conn.execute(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'rc_runs'), 0),"
+                " COALESCE((SELECT MAX(rid) FROM rc_runs), 0))"
+            ).fetchone()[0]
+        )
         return list(range(top + 1, top + 1 + count))
 
     def _rid_in(self, column: str, rids: Sequence[int]) -> tuple[str, tuple[Any, ...]]:
