@@ -1,0 +1,250 @@
+"""Issue 3: the cost of a run: starting a process that records one, and durable writes.
+
+    python bench/bench_run.py
+
+Figures and floors:
+
+- a fresh process that imports runconfig, inits a run with a 20-key config into a fresh
+  SQLite store (a new temp dir each time) and finishes: <= 3x ``python -c pass`` (min of
+  15 interleaved runs, bytecode cached); beside wandb offline and MLflow (a fresh sqlite
+  tracking DB, min of 5);
+- one durable key set on a live run, ``run.config[f"k{i}"] = i`` (SQLite): <= 50 µs
+  median; baseline: a raw sqlite3 ``BEGIN IMMEDIATE; INSERT; COMMIT`` with the store's
+  pragmas (WAL, synchronous=NORMAL); beside wandb offline (not durable) and MLflow
+  ``log_param`` (sqlite);
+- ``run.config.update()`` of 1,000 new keys on a live run: <= 5 ms median; baseline: a
+  raw sqlite3 ``executemany`` of 1,000 rows in one transaction; beside wandb and MLflow
+  ``log_params``;
+- the same durable set on PostgreSQL (a throw-away schema of RUNCONFIG_TEST_PG, default
+  postgresql://postgres@127.0.0.1:5432/test): reported, no floor.
+
+Each measurement runs in a process of its own (``--worker NAME DIR``).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from _harness import Floor, Row, child_env, emit, fmt, print_table, profile_top, spawn, worker
+from _runs import CONFIG
+
+PG_URL = os.environ.get("RUNCONFIG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+STARTUP = {
+    "bare": "pass",
+    "runconfig": "import runconfig, sys\n"
+    f"runconfig.init(project='bench', config={CONFIG!r}, store=sys.argv[1] + '/runs.db')\n"
+    "runconfig.finish()",
+    "wandb offline": "import wandb, sys\n"
+    f"wandb.init(project='bench', config={CONFIG!r}, dir=sys.argv[1])\nwandb.finish()",
+    "MLflow (sqlite)": "import mlflow, sys\n"
+    "mlflow.set_tracking_uri('sqlite:///' + sys.argv[1] + '/mlflow.db')\n"
+    f"mlflow.start_run()\nmlflow.log_params({CONFIG!r})\nmlflow.end_run()",
+}
+# No internet here: MLflow's telemetry off, so that it does not wait on the network.
+PEER_ENV = {
+    "WANDB_MODE": "offline",
+    "WANDB_SILENT": "true",
+    "MLFLOW_ENABLE_ASYNC_LOGGING": "0",
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+}
+SETS, UPDATES, KEYS = 2000, 10, 1000
+
+
+def _startup_once(name: str) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = child_env({**PEER_ENV, "WANDB_DIR": tmp})
+        return spawn([sys.executable, "-c", STARTUP[name], tmp], env=env, cwd=tmp)
+
+
+def bench_startup() -> Row:
+    runs: dict[str, list[float]] = {"bare": [], "runconfig": []}
+    for name in runs:  # untimed: writes the bytecode cache
+        _startup_once(name)
+    for _ in range(15):  # interleaved: load on the machine hits both alike
+        for name in runs:
+            runs[name].append(_startup_once(name))
+    row = Row(
+        "fresh process: import, init (20 keys), finish",
+        min(runs["runconfig"]),
+        min(runs["bare"]),
+        "python -c pass",
+        Floor("ratio_max", 3),
+    )
+    row.note = (
+        f"min of 15; medians {fmt(statistics.median(runs['runconfig']))} vs "
+        f"{fmt(statistics.median(runs['bare']))}"
+    )
+    for peer in ("wandb offline", "MLflow (sqlite)"):
+        try:
+            _startup_once(peer)
+            row.peers.append((peer, min(_startup_once(peer) for _ in range(5))))
+        except Exception as e:
+            print(f"  [{peer}] failed: {str(e).strip().splitlines()[-1]}", file=sys.stderr)
+            row.peers.append((peer, None))
+    return row
+
+
+# -- workers: each prints {"median": s, "min": s} for one kind of write ---------------------
+def _timed(op: Callable[[int], Any], count: int) -> dict[str, Any]:
+    if os.environ.get("BENCH_PROFILE"):  # asked for when a figure FAILs
+        return {"profile": profile_top(lambda: [op(i) for i in range(count)])}
+    times = []
+    for i in range(count):
+        t = time.perf_counter()
+        op(i)
+        times.append(time.perf_counter() - t)
+    return {"median": statistics.median(times), "min": min(times)}
+
+
+def _batch(i: int) -> dict[str, int]:
+    return {f"u{i}_{j}": j for j in range(KEYS)}
+
+
+def _raw_sqlite(tmp: str, many: bool) -> dict[str, float]:
+    conn = sqlite3.connect(os.path.join(tmp, "raw.db"), isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("CREATE TABLE t (rid INTEGER, path TEXT, value TEXT, PRIMARY KEY (rid, path))")
+
+    def one(i: int) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT OR REPLACE INTO t VALUES (1, ?, ?)", (f"k{i}", str(i)))
+        conn.execute("COMMIT")
+
+    def batch(i: int) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(
+            "INSERT OR REPLACE INTO t VALUES (1, ?, ?)", [(k, str(v)) for k, v in _batch(i).items()]
+        )
+        conn.execute("COMMIT")
+
+    return _timed(batch, UPDATES) if many else _timed(one, SETS)
+
+
+def _ours(store: str, many: bool, count: int = SETS) -> dict[str, float]:
+    import runconfig
+
+    run = runconfig.init(project="bench", config=CONFIG, store=store)
+    keys = [f"k{i}" for i in range(count)]
+
+    def one(i: int) -> None:
+        run.config[keys[i]] = i
+
+    result = _timed(lambda i: run.config.update(_batch(i)), UPDATES) if many else _timed(one, count)
+    runconfig.finish()
+    return result
+
+
+def _wandb(tmp: str, many: bool) -> dict[str, float]:
+    import wandb
+
+    run: Any = wandb.init(project="bench", config=CONFIG, dir=tmp)  # untyped upstream
+
+    def one(i: int) -> None:
+        run.config[f"k{i}"] = i
+
+    result = _timed(lambda i: run.config.update(_batch(i)), UPDATES) if many else _timed(one, SETS)
+    wandb.finish()
+    return result
+
+
+def _mlflow(tmp: str, many: bool) -> dict[str, float]:
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{tmp}/mlflow.db")
+    mlflow.start_run()
+    result = (
+        _timed(lambda i: mlflow.log_params(_batch(i)), 3)
+        if many
+        else _timed(lambda i: mlflow.log_param(f"k{i}", i), 200)
+    )
+    mlflow.end_run()
+    return result
+
+
+def run_worker(name: str, tmp: str) -> None:
+    kind, _, many = name.partition(":")
+    batch = many == "update"
+    if kind == "raw":
+        emit(_raw_sqlite(tmp, batch))
+    elif kind == "ours":
+        emit(_ours(os.path.join(tmp, "runs.db"), batch))
+    elif kind == "postgresql":
+        emit(_ours(tmp, batch, count=1000))
+    elif kind == "wandb":
+        emit(_wandb(tmp, batch))
+    elif kind == "mlflow":
+        emit(_mlflow(tmp, batch))
+
+
+def _measure(
+    name: str, stat: str = "median", store: str | None = None, profile: bool = False
+) -> Any:
+    env = {**PEER_ENV, "BENCH_PROFILE": "1"} if profile else PEER_ENV
+    with tempfile.TemporaryDirectory() as tmp:
+        out = worker(__file__, name, store or tmp, env={**env, "WANDB_DIR": tmp}, cwd=tmp)
+    return None if out is None else out[stat]
+
+
+def bench_postgres() -> Row:
+    row = Row("durable set run.config[k] = v, PostgreSQL", None)
+    try:
+        import psycopg
+
+        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
+    except Exception as e:
+        row.note = f"n/a ({type(e).__name__})"
+        return row
+    schema = f"rc_bench_{uuid.uuid4().hex[:8]}"
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        row.ours = _measure("postgresql:set", store=f"{PG_URL}{sep}schema={schema}")
+        row.note = "median of 1,000 sets; no floor"
+    finally:
+        admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        admin.close()
+    return row
+
+
+def measure() -> list[Row]:
+    rows = [bench_startup()]
+    for label, how, floor in (
+        ("durable set run.config[k] = v, SQLite (median)", "set", 50e-6),
+        (f"run.config.update() of {KEYS:,} keys (median)", "update", 5e-3),
+    ):
+        rows.append(
+            Row(
+                label,
+                _measure(f"ours:{how}"),
+                _measure(f"raw:{how}"),
+                "raw sqlite3",
+                Floor("abs_max", floor),
+                peers=[
+                    ("wandb offline (not durable)", _measure(f"wandb:{how}")),
+                    ("MLflow sqlite", _measure(f"mlflow:{how}")),
+                ],
+            )
+        )
+        if rows[-1].passed is False:
+            rows[-1].note = _measure(f"ours:{how}", "profile", profile=True)
+    rows.append(bench_postgres())
+    return rows
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
+        run_worker(sys.argv[2], sys.argv[3])
+        return
+    print_table("bench_run: runs and durable writes (issue 3)", measure())
+
+
+if __name__ == "__main__":
+    main()
