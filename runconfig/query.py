@@ -768,9 +768,12 @@ class _Compiler:
         else:
             if kind != "s":
                 return _FALSE
-            col += ' COLLATE "C"' if self.pg else ""
             param = self.bind(value)
-        return f"COALESCE({col} {_SQL_OPS[op]} {param}, FALSE)"
+            if self.pg and op not in ("==", "!="):
+                # Code-point order; equality needs no collation, so the index stays usable.
+                return f"({col} IS NOT NULL AND {col} COLLATE \"C\" {_SQL_OPS[op]} {param})"
+        # Never NULL (so NOT works), and `r.id = ?` can use the index on id.
+        return f"({col} IS NOT NULL AND {col} {_SQL_OPS[op]} {param})"
 
     def tags_equal(self, col: str, value: tuple[Value, ...]) -> str:
         if not all(isinstance(v, str) for v in value):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -546,3 +547,21 @@ def test_bad_sort_keys_raise_query_error_at_the_column(
         parse_order(spec)
     assert message in info.value.message
     assert info.value.position == position
+
+
+def test_a_run_id_lookup_uses_the_index_on_id(tmp_path: Path) -> None:
+    import sqlite3
+
+    from runconfig.store import open_store
+
+    open_store(str(tmp_path / "runs.db")).close()
+    fragment = compile_query(parse_query('run.id == "abc" and not run.name == "x"'), "sqlite")
+    conn = sqlite3.connect(tmp_path / "runs.db")
+    try:
+        plan = conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT r.rid FROM rc_runs r WHERE {fragment.sql}",
+            fragment.params,
+        ).fetchall()
+    finally:
+        conn.close()
+    assert "(id=?)" in str(plan)
