@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
+import pathlib
 from typing import Any
 
 import pytest
@@ -549,7 +549,7 @@ def test_bad_sort_keys_raise_query_error_at_the_column(
     assert info.value.position == position
 
 
-def test_a_run_id_lookup_uses_the_index_on_id(tmp_path: Path) -> None:
+def test_a_run_id_lookup_uses_the_index_on_id(tmp_path: pathlib.Path) -> None:
     import sqlite3
 
     from runconfig.store import open_store
