@@ -137,6 +137,7 @@ from runconfig.errors import (
     ConfigValueError,
     LockedKeyWarning,
 )
+from runconfig.values import user_stacklevel
 
 __all__ = ["Callback", "Config", "ConfigList", "ConfigNode"]
 
@@ -630,7 +631,7 @@ class Config(ConfigNode):
             f"config key '{format_path(path)}' was locked by '{user}'{held}; writes to it "
             "are ignored. This warning is shown once per key.",
             LockedKeyWarning,
-            stacklevel=_user_stacklevel(),
+            stacklevel=user_stacklevel(),
         )
 
     # -- copies and pickling ------------------------------------------------------------------
@@ -723,14 +724,3 @@ def _under_leaf_error(path: tuple[str, ...], value: Any, leaf: tuple[str, ...]) 
         f"that is not a dict. To replace it with a dict, pass allow_val_change=True, as in "
         f"config.update({_short(_nested_literal(path, value), 60)}, allow_val_change=True)."
     )
-
-
-def _user_stacklevel() -> int:
-    """The stacklevel of the first frame outside runconfig, so warnings point at user code."""
-    frame, level = _getframe(1), 1
-    while frame.f_back is not None:
-        module = str(frame.f_globals.get("__name__", ""))
-        if module != "runconfig" and not module.startswith("runconfig."):
-            break
-        frame, level = frame.f_back, level + 1
-    return level

@@ -771,7 +771,7 @@ class _Compiler:
             param = self.bind(value)
             if self.pg and op not in ("==", "!="):
                 # Code-point order; equality needs no collation, so the index stays usable.
-                return f"({col} IS NOT NULL AND {col} COLLATE \"C\" {_SQL_OPS[op]} {param})"
+                return f'({col} IS NOT NULL AND {col} COLLATE "C" {_SQL_OPS[op]} {param})'
         # Never NULL (so NOT works), and `r.id = ?` can use the index on id.
         return f"({col} IS NOT NULL AND {col} {_SQL_OPS[op]} {param})"
 

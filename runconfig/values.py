@@ -222,12 +222,12 @@ def _stringify(value: Any, path: str) -> str:
         warnings.warn(
             f"config key '{_show(path)}' holds a {name}; stored as its str(): {_show(text, 80)!r}",
             ValueConversionWarning,
-            stacklevel=_user_stacklevel(),
+            stacklevel=user_stacklevel(),
         )
     return text
 
 
-def _user_stacklevel() -> int:
+def user_stacklevel() -> int:
     """The stacklevel of the first frame outside runconfig, so warnings point at user code."""
     frame, level = sys._getframe(1), 1
     while frame.f_back is not None:
