@@ -636,6 +636,15 @@ _LIST_NULLS = (
 )
 
 
+def _balanced(word: str, parts: list[str]) -> str:
+    """``(a OR b OR ...)``, nested in halves past 64 terms: SQLite parses a flat chain
+    one level deeper per term and refuses expressions 1,000 levels deep (a long ``in``)."""
+    if len(parts) <= 64:
+        return "(" + word.join(parts) + ")"
+    mid = len(parts) // 2
+    return "(" + _balanced(word, parts[:mid]) + word + _balanced(word, parts[mid:]) + ")"
+
+
 class _Compiler:
     def __init__(self, dialect: str) -> None:
         if dialect not in ("sqlite", "postgresql"):
@@ -653,7 +662,7 @@ class _Compiler:
             if not node.operands:
                 return _TRUE if isinstance(node, And) else _FALSE
             word = " AND " if isinstance(node, And) else " OR "
-            return "(" + word.join(self.node(n) for n in node.operands) + ")"
+            return _balanced(word, [self.node(n) for n in node.operands])
         if isinstance(node, Not):
             return f"NOT ({self.node(node.operand)})"
         if not isinstance(node, (Compare, Membership, Regex, Exists)):

@@ -565,3 +565,21 @@ def test_a_run_id_lookup_uses_the_index_on_id(tmp_path: pathlib.Path) -> None:
     finally:
         conn.close()
     assert "(id=?)" in str(plan)
+
+
+def test_a_long_in_list_compiles_to_sql_sqlite_accepts(tmp_path: pathlib.Path) -> None:
+    import sqlite3
+
+    from runconfig.store import open_store
+
+    open_store(str(tmp_path / "runs.db")).close()
+    values = ", ".join(str(i) for i in range(3000))
+    fragment = compile_query(
+        parse_query(f"lr in [{values}] and run.id not in ['a', 'b']"), "sqlite"
+    )
+    conn = sqlite3.connect(tmp_path / "runs.db")
+    try:
+        rows = conn.execute(f"SELECT r.rid FROM rc_runs r WHERE {fragment.sql}", fragment.params)
+        assert rows.fetchall() == []
+    finally:
+        conn.close()
