@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any
 
-from runconfig._entries import Change
+from runconfig._entries import REMOVED, Change
 from runconfig.config import Config, _plain
 from runconfig.errors import ConfigValueError, UsageError
 from runconfig.store import RunData, RunStore, open_store, resolve_location
@@ -70,8 +70,6 @@ class Summary(MutableMapping[str, Any]):
         self._explicit.add(key)
 
     def __delitem__(self, key: str) -> None:
-        from runconfig._entries import REMOVED
-
         if key not in self._data:
             raise KeyError(key)
         self._run._write_summary([Change((key,), REMOVED)])
@@ -96,10 +94,12 @@ class Summary(MutableMapping[str, Any]):
         self._explicit.update(clean)
 
     def _from_log(self, row: Mapping[str, Any]) -> list[Change]:
-        changes = [Change((k,), v) for k, v in row.items() if k not in self._explicit]
+        """The summary changes a logged row makes (keys set explicitly keep their value)."""
+        return [Change((k,), v) for k, v in row.items() if k not in self._explicit]
+
+    def _apply(self, changes: list[Change]) -> None:
         for ch in changes:
             self._data[ch.path[0]] = ch.value
-        return changes
 
 
 class Run:
@@ -190,8 +190,7 @@ class Run:
     def _write_summary(self, changes: list[Change]) -> None:
         self._check_live()
         if self._store is not None and self._data.rid is not None:
-            with self._lock:
-                self._store.write_changes(self._data.rid, "s", changes)
+            self._store.write_changes(self._data.rid, "s", changes)
 
     def log(self, data: Mapping[str, Any], step: int | None = None, commit: Any = None) -> None:
         """Append a row of metrics to the history; the summary keeps the last values."""
@@ -207,8 +206,9 @@ class Run:
         row = {str(k): sanitize(v, f"summary.{k}") for k, v in data.items()}
         changes = self.summary._from_log(row)
         if self._store is not None and self._data.rid is not None:
-            with self._lock:
-                self._store.write_log(self._data.rid, self._step, row, changes)
+            self._store.write_log(self._data.rid, self._step, row, changes)
+        # Stored first, then shown: a refused write leaves the summary as it was.
+        self.summary._apply(changes)
         self._step += 1
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -232,11 +232,14 @@ class Run:
         fields["exit_code"] = 0 if exit_code is None else exit_code
         fields["state"] = state
         self._data.state = state
-        if self._store is not None and self._data.rid is not None:
-            with self._lock:
-                self._store.update_run(self._data.rid, **fields)
+        try:
+            if self._store is not None and self._data.rid is not None:
+                with self._lock:
+                    self._store.update_run(self._data.rid, **fields)
+        finally:
+            if self._store is not None:
                 self._store.close()
-        _state.forget(self)
+            _state.forget(self)
 
     def __enter__(self) -> Run:
         return self

@@ -55,7 +55,13 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture(autouse=True)
 def _no_run_left_behind(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Each test starts without a run and with no sweep or store in the environment."""
-    for var in ("RUNCONFIG_STORE", "RUNCONFIG_MODE", "RUNCONFIG_SWEEP_PARAMS", "WANDB_MODE"):
+    for var in (
+        "RUNCONFIG_STORE",
+        "RUNCONFIG_MODE",
+        "RUNCONFIG_SWEEP_PARAMS",
+        "WANDB_MODE",
+        "WANDB_SWEEP_PARAM_PATH",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)
     yield
@@ -505,4 +511,33 @@ def test_a_read_only_directory_is_a_clear_error_at_init(tmp_path: Path) -> None:
 def test_run_repr_names_the_run(store_url: str) -> None:
     run = runconfig.init(store=store_url, name="visible")
     assert "visible" in repr(run)
+    run.finish()
+
+
+def test_a_log_the_store_refuses_leaves_the_summary_as_it_was(store_url: str) -> None:
+    run = runconfig.init(store=store_url)
+    run.log({"loss": 1.0})
+    assert run._data.rid is not None
+    with runconfig.Api(store=store_url) as api:
+        api.delete([api.run(run.id)])  # the run is gone from the store under the writer
+    with pytest.raises(StoreError, match="no run"):
+        run.log({"loss": 0.5})
+    assert run.summary["loss"] == 1.0
+    with pytest.raises(StoreError, match="no run"):
+        run.finish()  # says so, and still lets go of the store
+    assert runconfig.run is None
+
+
+def test_a_wandb_sweep_parameter_file_is_merged_and_locked(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sweep = tmp_path / "config-abc.yaml"
+    sweep.write_text("wandb_version: 1\n\nlr:\n  desc: null\n  value: 0.003\n")
+    monkeypatch.setenv("WANDB_SWEEP_PARAM_PATH", str(sweep))
+    run = runconfig.init(store=store_url, config={"lr": 0.1, "bs": 8})
+    assert run.config.as_dict() == {"lr": 0.003, "bs": 8}
+    assert run.config.origin("lr") == "sweep"
+    with pytest.warns(LockedKeyWarning):
+        run.config.update({"lr": 0.5}, allow_val_change=True)
+    assert run.config.lr == 0.003
     run.finish()
