@@ -38,6 +38,7 @@ __all__ = [
     "encode_string",
     "entries",
     "entries_at",
+    "entry",
     "kind_of",
     "loads",
 ]
@@ -150,7 +151,7 @@ def _float_json(value: float) -> str:
     return float.__repr__(value)
 
 
-def _entry(path: str, value: Any) -> Entry:
+def entry(path: str, value: Any) -> Entry:
     # Exact types first: this runs for every key of every run a bulk import writes.
     t = type(value)
     if t is float:
@@ -183,11 +184,11 @@ def _entry(path: str, value: Any) -> Entry:
         plain = list(value)
     else:
         plain = dict(value)
-    return _entry(path, plain)
+    return entry(path, plain)
 
 
 def _walk(path: str, value: Any, out: list[Entry]) -> None:
-    out.append(_entry(path, value))
+    out.append(entry(path, value))
     if type(value) is dict:
         for k, v in value.items():
             _walk(f"{path}.{format_segment(k)}", v, out)
@@ -201,7 +202,7 @@ def entries(path: tuple[str, ...], value: Any) -> list[Entry]:
 def entries_at(path: str, value: Any) -> list[Entry]:
     """:func:`entries` for a path already written as text (``train.epochs``)."""
     if type(value) is not dict:
-        return [_entry(path, value)]
+        return [entry(path, value)]
     out: list[Entry] = []
     _walk(path, value, out)
     return out

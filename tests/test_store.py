@@ -314,6 +314,18 @@ def test_a_leaf_changing_type_is_stored_exactly(
         assert list(got.config["train"]) == ["epochs", "bs"]
 
 
+@pytest.mark.parametrize("key", ["lr", "train"], ids=["leaf", "dict"])
+def test_a_top_level_key_set_one_write_at_a_time_is_stored_exactly(
+    live: Callable[..., RunData], key: str
+) -> None:
+    # One scalar on a top-level key is the store's hot path; a dict value is not.
+    for value in [1, "one", 2.5, {"x": {"y": 1}}, None, True, [1], float("nan"), 10**30, "z"]:
+        got = live(Change((key,), value, f"x.py:{value!r}"))
+        assert same(got.config[key], value)
+        assert got.origins[key] == f"x.py:{value!r}"
+        assert list(got.config) == ["lr", "train"]
+
+
 def test_origins_and_descs_are_kept_per_path(live: Callable[..., RunData]) -> None:
     live(Change(("lr",), 0.2, "config-defaults.yaml:3", "learning rate"))
     got = live(Change(("lr",), 0.3, "argparse --lr"), Change(("train", "bs"), 16, "train.py:9"))

@@ -23,8 +23,8 @@ from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
 
-from runconfig._entries import REMOVED, Change, build_tree, dumps, entries_at, loads
-from runconfig._paths import format_path
+from runconfig._entries import REMOVED, Change, build_tree, dumps, entries_at, entry, loads
+from runconfig._paths import format_path, format_segment
 from runconfig.errors import StoreError
 from runconfig.store import schema
 from runconfig.store._select import RunSelect
@@ -48,6 +48,7 @@ STALE_AFTER = timedelta(seconds=90)
 """A run on another host whose heartbeat is older than this has crashed."""
 BATCH = 1000  # runs per transaction in bulk_insert
 CHUNK = 500  # rids per IN (...) list
+_SCALARS = frozenset({str, float, int, bool, type(None)})  # what _write_one takes
 
 
 def now() -> str:
@@ -252,6 +253,13 @@ class SqlStore(RunStore):
         """
         if not changes:
             return
+        if (
+            len(changes) == 1
+            and len(changes[0][0]) == 1
+            and type(changes[0][1]) in _SCALARS
+            and self._write_one(rid, section, changes[0])
+        ):
+            return
         with self._guard("write changes"):
             try:
                 if not all(c.path for c in changes):
@@ -274,6 +282,34 @@ class SqlStore(RunStore):
                 self._known.pop((rid, section), None)
                 self._seq.pop(rid, None)
                 raise
+
+    def _write_one(self, rid: int, section: str, change: Change) -> bool:
+        """The hot path of a live run, ``run.config[key] = scalar``: one statement, no plan.
+        False when the caches do not know the run yet (the general path reads them) or the
+        key holds a dict (its children must go too)."""
+        (key,), value, origin, desc = change
+        with self._guard("write changes"):
+            known = self._known.get((rid, section))
+            seq = self._seq.get(rid)
+            if known is None or seq is None:
+                return False
+            path = format_segment(key)
+            was = known.get(path)
+            if was == "d":
+                return False
+            _, kind, num, txt, text = entry(path, value)
+            sql = self._sql.insert_entry if was is None else self._sql.upsert_entry
+            try:
+                self._conn.execute(
+                    sql, (rid, section, path, kind, num, txt, text, seq + 1, origin, desc)
+                )
+            except BaseException:
+                self._known.pop((rid, section), None)
+                self._seq.pop(rid, None)
+                raise
+            known[path] = kind
+            self._seq[rid] = seq + 1
+            return True
 
     def _known_paths(self, rid: int, section: str) -> dict[str, str]:
         known = self._known.get((rid, section))
@@ -304,6 +340,21 @@ class SqlStore(RunStore):
         sql = self._sql
         plan: list[tuple[str, list[Row]]] = []
         for path, value, origin, desc in changes:
+            if len(path) == 1 and type(value) in _SCALARS:
+                # A scalar on a top-level key, most of an update(): inline.
+                p = format_segment(path[0])
+                was = known.get(p)
+                if was != "d":
+                    _, kind, num, txt, text = entry(p, value)
+                    seq += 1
+                    statement = sql.insert_entry if was is None else sql.upsert_entry
+                    row = (rid, section, p, kind, num, txt, text, seq, origin, desc)
+                    if plan and plan[-1][0] is statement:
+                        plan[-1][1].append(row)
+                    else:
+                        plan.append((statement, [row]))
+                    known[p] = kind
+                    continue
             p = format_path(path)
             was = known.get(p)
             if value is REMOVED:
