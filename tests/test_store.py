@@ -533,6 +533,53 @@ def test_a_big_sqlite_load_rebuilds_the_indexes_and_falls_back_on_taken_names(
         store.close()
 
 
+def test_sqlite_columns_hold_nulls_and_their_own_types_whatever_the_write_path(
+    tmp_path: Path,
+) -> None:
+    # The SQLite engine binds NULLs as cheap markers undone in SQL (None binds slowly in
+    # Python's sqlite3): no marker may reach the file, whichever path wrote the row.
+    from runconfig.store.sqlite import BIG_LOAD
+
+    config = {"f": 0.5, "s": "", "z": "0", "i": 0, "n": None, "b": False, "l": [None, 0],
+              "nan": float("nan"), "d": {"x": 0.0, "e": {}}}  # fmt: skip
+    location = str(tmp_path / "types.db")
+    store = open_store(location)
+    try:
+        run = store.create_run(make_run("one", config=config, origins={"f": "a.py:1"}))
+        assert run.rid is not None
+        store.write_changes(run.rid, "c", [Change(("g",), 1.5), Change(("t",), "")])  # a plan
+        store.write_changes(run.rid, "c", [Change(("h",), "0")])  # the one-statement path
+        store.write_changes(run.rid, "c", [Change(("p", "q"), 0, "b.py:2")])  # a new parent
+        store.write_changes(run.rid, "c", [Change((), {**config, "w": 0}, None)])  # whole tree
+        store.bulk_insert([make_run(f"small-{i}", config=config) for i in range(3)])
+        store.bulk_insert([make_run(f"big-{i}", config=config) for i in range(BIG_LOAD)])
+    finally:
+        store.close()
+    bad = raw_rows(
+        location,
+        "SELECT path, typeof(num), typeof(txt), typeof(value), typeof(origin), typeof(\"desc\")"
+        " FROM rc_entries WHERE typeof(txt) NOT IN ('text', 'null')"
+        " OR typeof(value) NOT IN ('text', 'null') OR typeof(origin) NOT IN ('text', 'null')"
+        " OR typeof(\"desc\") NOT IN ('text', 'null') OR typeof(num) NOT IN ('real', 'null')",
+    )
+    assert bad == []
+    assert raw_rows(location, "SELECT typeof(origin) FROM rc_entries WHERE path = 'f'")[0] == (
+        "text",
+    )
+    text_columns = [c for c in ("grp", "job_type", "notes", "finished_at", "error_type", "host")]
+    for column in text_columns:
+        assert raw_rows(location, f"SELECT DISTINCT typeof({column}) FROM rc_runs") == [("null",)]
+    for column in ("exit_code", "pid", "git_dirty"):
+        assert raw_rows(location, f"SELECT DISTINCT typeof({column}) FROM rc_runs") == [("null",)]
+    reader = open_store(location)
+    try:
+        got = reader.get_run("one")
+        assert got is not None and same(got.config, {**config, "w": 0})
+        assert got.group is None and got.exit_code is None and got.git_dirty is None
+    finally:
+        reader.close()
+
+
 def test_delete_runs_removes_them_with_entries_and_history(
     store: RunStore, store_location: str
 ) -> None:

@@ -149,12 +149,13 @@ class SqlStore(RunStore):
     _errors: tuple[type[Exception], ...]  # the driver's exceptions, shown as StoreError
     _integrity_error: type[Exception]
     _probe_order = False  # see runconfig.store._select
+    _null_markers = False  # see runconfig.store._sql.Statements
 
     def __init__(self, conn: Any, location: str, placeholder: str) -> None:
         self._conn = conn
         self.location = location
         self._ph = placeholder
-        self._sql = Statements(placeholder)
+        self._sql = Statements(placeholder, self._null_markers)
         self._lock = threading.Lock()
         self._seq: dict[int, int] = {}  # rid -> last seq used, for the runs written here
         # (rid, section) -> {path: kind} of the runs written here: what each change must do
@@ -190,8 +191,8 @@ class SqlStore(RunStore):
 
     def _load_rows(self, table: str, columns: str, rows: list[Row]) -> None:
         """Insert many rows fast (bulk_insert); PostgreSQL overrides this with COPY."""
-        marks = ", ".join([self._ph] * (columns.count(",") + 1))
-        self._many(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+        insert = {"rc_runs": self._sql.insert_run_with_rid, "rc_entries": self._sql.insert_entry}
+        self._many(insert[table], rows)
 
     def _analyze(self) -> None:
         """Refresh the planner's statistics after a bulk load."""
@@ -219,10 +220,12 @@ class SqlStore(RunStore):
                         raise StoreError(f"a run with id {run.id!r} is already in {self.location}")
                     if name_taken:
                         stored.name = self._free_name(run.project, run.name)
-                    rid = self._insert_run_row(run_values(stored))
+                    rid = self._insert_run_row(run_values(stored, self._sql))
                     rows: list[Row] = []
-                    seq = tree_rows(rows, rid, "c", run.config, 0, run.origins, run.descs)
-                    seq = tree_rows(rows, rid, "s", run.summary, seq, {}, {})
+                    seq = tree_rows(
+                        rows, rid, "c", run.config, 0, run.origins, run.descs, sql=self._sql
+                    )
+                    seq = tree_rows(rows, rid, "s", run.summary, seq, {}, {}, sql=self._sql)
                     self._many(self._sql.insert_entry, rows)
             except StoreError as e:
                 # Another writer took the same name between our check and insert: retry.
@@ -298,11 +301,14 @@ class SqlStore(RunStore):
             if was == "d":
                 return False
             _, kind, num, txt, text = entry(path, value)
-            sql = self._sql.insert_entry if was is None else self._sql.upsert_entry
+            sql = self._sql
+            nt = sql.null_text
+            row = (rid, section, path, kind, sql.null_num if num is None else num,
+                   nt if txt is None else txt, nt if text is None else text, seq + 1,
+                   nt if origin is None else origin, nt if desc is None else desc)  # fmt: skip
+            statement = sql.insert_entry if was is None else sql.upsert_entry
             try:
-                self._conn.execute(
-                    sql, (rid, section, path, kind, num, txt, text, seq + 1, origin, desc)
-                )
+                self._conn.execute(statement, row)
             except BaseException:
                 self._known.pop((rid, section), None)
                 self._seq.pop(rid, None)
@@ -338,8 +344,11 @@ class SqlStore(RunStore):
         """The statements that apply ``changes`` to a run whose paths are ``known``
         (updated as planned); consecutive like statements share one batch."""
         sql = self._sql
+        nt, nn = sql.null_text, sql.null_num
         plan: list[tuple[str, list[Row]]] = []
-        for path, value, origin, desc in changes:
+        for path, value, origin_, desc_ in changes:
+            origin = nt if origin_ is None else origin_
+            desc = nt if desc_ is None else desc_
             if len(path) == 1 and type(value) in _SCALARS:
                 # A scalar on a top-level key, most of an update(): inline.
                 p = format_segment(path[0])
@@ -348,7 +357,9 @@ class SqlStore(RunStore):
                     _, kind, num, txt, text = entry(p, value)
                     seq += 1
                     statement = sql.insert_entry if was is None else sql.upsert_entry
-                    row = (rid, section, p, kind, num, txt, text, seq, origin, desc)
+                    row = (rid, section, p, kind, nn if num is None else num,
+                           nt if txt is None else txt, nt if text is None else text, seq,
+                           origin, desc)  # fmt: skip
                     if plan and plan[-1][0] is statement:
                         plan[-1][1].append(row)
                     else:
@@ -376,9 +387,12 @@ class SqlStore(RunStore):
             nodes = entries_at(p, value)
             for at, kind, num, txt, text in nodes:
                 seq += 1
-                _add(plan, statement, (rid, section, at, kind, num, txt, text, seq, origin, desc))
+                row = (rid, section, at, kind, nn if num is None else num,
+                       nt if txt is None else txt, nt if text is None else text, seq,
+                       origin, desc)  # fmt: skip
+                _add(plan, statement, row)
                 known[at] = kind
-                statement, desc = sql.insert_entry, None  # descendants are new
+                statement, desc = sql.insert_entry, nt  # descendants are new
         return plan, seq
 
     def _forget_below(
@@ -424,7 +438,9 @@ class SqlStore(RunStore):
         if not isinstance(tree, Mapping):
             raise TypeError(f"the whole {section!r} tree must be a dict, not {type(tree).__name__}")
         rows: list[Row] = []
-        seq = tree_rows(rows, rid, section, tree, seq, {} if origin else origins, descs, origin)
+        seq = tree_rows(
+            rows, rid, section, tree, seq, {} if origin else origins, descs, origin, self._sql
+        )
         if rows:
             self._many(self._sql.insert_entry, rows)
         return seq
@@ -507,14 +523,16 @@ class SqlStore(RunStore):
         created = RUN_FIELDS.index("created_at")
         updated = RUN_FIELDS.index("updated_at")
         for rid, run in zip(self._new_rids(len(batch)), batch, strict=True):
-            values = run_values(run)
+            values = run_values(run, self._sql)
             if not run.created_at:
                 values[created] = stamp
             if not run.updated_at:
                 values[updated] = run.created_at or stamp
             run_rows.append((rid, *values))
-            seq = tree_rows(entry_rows, rid, "c", run.config, 0, run.origins, run.descs)
-            tree_rows(entry_rows, rid, "s", run.summary, seq, {}, {})
+            seq = tree_rows(
+                entry_rows, rid, "c", run.config, 0, run.origins, run.descs, sql=self._sql
+            )
+            tree_rows(entry_rows, rid, "s", run.summary, seq, {}, {}, sql=self._sql)
         self._load_rows("rc_runs", "rid, " + ", ".join(COLUMNS), run_rows)
         self._load_rows("rc_entries", ENTRY_COLUMNS, entry_rows)
 

@@ -141,6 +141,7 @@ class SQLiteStore(SqlStore):
 
     dialect = "sqlite"
     _errors = (sqlite3.Error,)
+    _null_markers = True  # None binds slowly in sqlite3: see runconfig.store._sql
     _integrity_error = sqlite3.IntegrityError
 
     def __init__(self, path: str, *, create: bool = True) -> None:
