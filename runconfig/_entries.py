@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any, NamedTuple
 
 from runconfig._paths import format_path, format_segment, parse_path
@@ -143,6 +144,10 @@ def kind_of(value: Any) -> str:
     raise TypeError(f"not a JSON-safe value: {type(value).__name__}")
 
 
+_new: Callable[[tuple[Any, ...]], Entry] = partial(tuple.__new__, Entry)  # no checks: fast
+_INFINITIES = (math.inf, -math.inf)
+
+
 def _float_json(value: float) -> str:
     if value != value:
         return "NaN"
@@ -152,26 +157,29 @@ def _float_json(value: float) -> str:
 
 
 def entry(path: str, value: Any) -> Entry:
-    # Exact types first: this runs for every key of every run a bulk import writes.
+    """The entry of one node (a dict node stands for itself, not its children)."""
+    # Exact types first: this runs for every key a live run sets and a bulk import writes.
     t = type(value)
     if t is float:
-        return Entry(path, "n", None if value != value else value, None, _float_json(value))
+        if value != value or value in _INFINITIES:
+            return _new((path, "n", None if value != value else value, None, _float_json(value)))
+        return _new((path, "n", value, None, float.__repr__(value)))
     if t is str:
-        return Entry(path, "s", None, value, encode_string(value))
+        return _new((path, "s", None, value, encode_string(value)))
     if t is int:
         try:
             num = float(value)
         except OverflowError:  # beyond a double: it sorts as an infinity
             num = math.inf if value > 0 else -math.inf
-        return Entry(path, "n", num, None, int.__repr__(value))
+        return _new((path, "n", num, None, int.__repr__(value)))
     if t is bool:
-        return Entry(path, "b", 1.0 if value else 0.0, None, "true" if value else "false")
+        return _new((path, "b", 1.0 if value else 0.0, None, "true" if value else "false"))
     if value is None:
-        return Entry(path, "z", None, None, "null")
+        return _new((path, "z", None, None, "null"))
     if t is dict:
-        return Entry(path, "d", None, None, None)
+        return _new((path, "d", None, None, None))
     if t is list:
-        return Entry(path, "l", None, canonical_json(value), _encode(value))
+        return _new((path, "l", None, canonical_json(value), _encode(value)))
     kind_of(value)  # a TypeError naming the type, unless it is a subclass of the above
     plain: Any
     if isinstance(value, int):

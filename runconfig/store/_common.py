@@ -291,10 +291,10 @@ class SqlStore(RunStore):
         False when the caches do not know the run yet (the general path reads them) or the
         key holds a dict (its children must go too)."""
         (key,), value, origin, desc = change
-        with self._guard("write changes"):
+        with self._lock:  # _guard's work, by hand: this is the path of every key set
             known = self._known.get((rid, section))
             seq = self._seq.get(rid)
-            if known is None or seq is None:
+            if known is None or seq is None or self._closed:
                 return False
             path = format_segment(key)
             was = known.get(path)
@@ -306,12 +306,15 @@ class SqlStore(RunStore):
             row = (rid, section, path, kind, sql.null_num if num is None else num,
                    nt if txt is None else txt, nt if text is None else text, seq + 1,
                    nt if origin is None else origin, nt if desc is None else desc)  # fmt: skip
-            statement = sql.insert_entry if was is None else sql.upsert_entry
             try:
-                self._conn.execute(statement, row)
-            except BaseException:
+                self._conn.execute(sql.insert_entry if was is None else sql.upsert_entry, row)
+            except BaseException as e:
                 self._known.pop((rid, section), None)
                 self._seq.pop(rid, None)
+                if isinstance(e, self._errors):
+                    raise StoreError(
+                        f"cannot write changes in the runconfig store {self.location}: {e}"
+                    ) from e
                 raise
             known[path] = kind
             self._seq[rid] = seq + 1
