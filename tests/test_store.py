@@ -81,6 +81,7 @@ TRICKY: dict[str, Any] = {
     "float_two": 2.0,
     "true": True,
     "big": 2**70,
+    "huge": -(10**400),  # beyond a double: sorts as -inf, comes back exact
     "nan": float("nan"),
     "inf": float("inf"),
     "ninf": float("-inf"),

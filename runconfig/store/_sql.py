@@ -7,10 +7,11 @@ style (``%s`` for PostgreSQL) when a store opens.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping
 from typing import Any
 
-from runconfig._entries import dumps, encode_string, entries, loads
+from runconfig._entries import dumps, encode_string, entry, loads
 from runconfig._paths import format_segment
 from runconfig.store import schema
 from runconfig.store.base import RunData
@@ -44,6 +45,7 @@ RANK = f"CASE WHEN {NUMBER} THEN 0 WHEN {{a}}.kind = 's' THEN 1 ELSE 2 END"
 
 Row = tuple[Any, ...]
 _INFINITIES = (float("inf"), float("-inf"))
+_INT_EXACT = 2**1023  # ints up to here convert to float without overflow
 
 
 def encode(field: str, value: Any) -> Any:
@@ -56,15 +58,16 @@ def encode(field: str, value: Any) -> Any:
 
 
 _TAGS, _ARGV, _DIRTY = (RUN_FIELDS.index(f) for f in ("tags", "argv", "git_dirty"))
+_run_fields = operator.attrgetter(*RUN_FIELDS)
 # The kind of each run field: text ('s' and 'l' JSON) or not (numbers, bools).
 _RUN_TEXT = tuple(schema.RUN_COLUMNS.get(f, "s") in "sl" for f in RUN_FIELDS)
 
 
 def run_values(run: RunData, sql: Statements | None = None) -> list[Any]:
     """The column values of a run, in :data:`COLUMNS` order; NULLs as ``sql`` binds them."""
-    values = [getattr(run, f) for f in RUN_FIELDS]
-    values[_TAGS] = dumps(list(run.tags))
-    values[_ARGV] = dumps(list(run.argv))
+    values = list(_run_fields(run))
+    values[_TAGS] = dumps(list(run.tags)) if run.tags else "[]"
+    values[_ARGV] = dumps(list(run.argv)) if run.argv else "[]"
     if run.git_dirty is not None:
         values[_DIRTY] = bool(run.git_dirty)
     if sql is not None and sql.null_text is not None:
@@ -94,34 +97,46 @@ def tree_rows(
     descs: Mapping[str, str | None],
     origin: str | None = None,
     sql: Statements | None = None,
+    prefix: str = "",
 ) -> int:
     """Append the rc_entries rows of a whole tree to ``rows``, numbered from ``seq + 1``,
-    with NULLs as ``sql`` binds them; return the last number."""
+    with NULLs as ``sql`` binds them; return the last number. (What :func:`entries` gives,
+    inlined for the common types: a bulk import runs this for every key of every run.)"""
     nt, nn = (None, None) if sql is None else (sql.null_text, sql.null_num)
     append = rows.append
     for key, value in tree.items():
+        path = prefix + format_segment(key) if prefix else format_segment(key)
+        seq += 1
+        where = origins.get(path, origin) if origins else origin
+        if where is None:
+            where = nt
+        desc = descs.get(path) if descs else None
+        if desc is None:
+            desc = nt
         t = type(value)
-        # Top-level floats and strings inline: most of what a bulk import writes.
-        if (t is float and value == value and value not in _INFINITIES) or t is str:
-            path = format_segment(key)
-            seq += 1
-            where = origins.get(path, origin) if origins else origin
-            desc = descs.get(path) if descs else None
-            where, desc = nt if where is None else where, nt if desc is None else desc
-            if t is float:
-                append((rid, section, path, "n", value, nt, float.__repr__(value), seq,
-                        where, desc))  # fmt: skip
-            else:
-                append((rid, section, path, "s", nn, value, encode_string(value), seq,
-                        where, desc))  # fmt: skip
-            continue
-        for path, kind, num, txt, text in entries((key,), value):
-            seq += 1
-            where = origins.get(path, origin) if origins else origin
-            desc = descs.get(path) if descs else None
+        if t is float and value == value and value not in _INFINITIES:
+            append((rid, section, path, "n", value, nt, float.__repr__(value), seq, where, desc))
+        elif t is str:
+            append((rid, section, path, "s", nn, value, encode_string(value), seq, where, desc))
+        elif t is int and -_INT_EXACT <= value <= _INT_EXACT:
+            append((rid, section, path, "n", float(value), nt, int.__repr__(value), seq,
+                    where, desc))  # fmt: skip
+        elif t is bool:
+            append((rid, section, path, "b", 1.0 if value else 0.0, nt,
+                    "true" if value else "false", seq, where, desc))  # fmt: skip
+        elif t is dict:
+            append((rid, section, path, "d", nn, nt, nt, seq, where, desc))
+            seq = tree_rows(rows, rid, section, value, seq, origins, descs, origin, sql, path + ".")
+        else:
+            _, kind, num, txt, text = entry(path, value)
+            if kind == "d":  # a dict subclass: its children too
+                append((rid, section, path, kind, nn, nt, nt, seq, where, desc))
+                seq = tree_rows(rows, rid, section, dict(value), seq, origins, descs, origin,
+                                sql, path + ".")  # fmt: skip
+                continue
             append((rid, section, path, kind, nn if num is None else num,
                     nt if txt is None else txt, nt if text is None else text, seq,
-                    nt if where is None else where, nt if desc is None else desc))  # fmt: skip
+                    where, desc))  # fmt: skip
     return seq
 
 
