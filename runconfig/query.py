@@ -79,7 +79,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, NoReturn, TypeAlias
 
@@ -805,4 +805,25 @@ def compile_query(node: Node, dialect: str) -> SqlFragment:
     """
     compiler = _Compiler(dialect)
     sql = compiler.node(node)
-    return SqlFragment(sql, tuple(compiler.params))
+    return SqlFragment(sql, tuple(compiler.params), tuple(_narrowing(node, compiler.placeholder)))
+
+
+def _narrowing(node: Node, placeholder: str) -> Iterator[SqlFragment]:
+    """For each comparison that must hold (a top-level ``and`` operand) and that one index
+    range answers (a number or a string compared by ``== < <= > >=``), the rids of that
+    range: a superset of the matching runs (see :class:`SqlFragment`)."""
+    if isinstance(node, And):
+        for operand in node.operands:
+            yield from _narrowing(operand, placeholder)
+        return
+    if not isinstance(node, Compare) or node.path.section == "r" or node.op == "!=":
+        return
+    value = node.value
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return
+    column, param = ("txt", value) if isinstance(value, str) else ("num", _float(value))
+    yield SqlFragment(
+        f"SELECT e.rid FROM rc_entries e WHERE e.section = '{node.path.section}'"
+        f" AND e.path = {placeholder} AND e.{column} {_SQL_OPS[node.op]} {placeholder}",
+        (format_path(node.path.segments), param),
+    )

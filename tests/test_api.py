@@ -107,6 +107,69 @@ def test_runs_limit_keeps_the_first_runs_in_order(mnist: str) -> None:
             api.runs(limit=-1)
 
 
+RARE_RUNS = 3000  # more than the store's RARE, so that some predicates are common
+
+
+def _rare_config(i: int) -> dict[str, Any]:
+    return {"lr": i / RARE_RUNS, "opt": ("adam", "sgd")[i % 2], "tag": "x" if i % 300 else "y"}
+
+
+def _rare_summary(i: int) -> dict[str, Any]:
+    if i % 50 == 0:
+        return {}
+    return {"val_loss": "n/a" if i % 70 == 0 else ((i * 7919) % RARE_RUNS) / RARE_RUNS}
+
+
+@pytest.fixture
+def many(store_location: str) -> str:
+    runs = [make_run(i, config=_rare_config(i), summary=_rare_summary(i)) for i in range(RARE_RUNS)]
+    return fill(store_location, runs)
+
+
+def _expected(test: Any, descending: bool, limit: int | None) -> list[str]:
+    """The matching runs in the order the Api promises: numbers, then strings, then runs
+    without the key, each class in the asked direction; ties newest first."""
+    sign = -1 if descending else 1
+    rows = []
+    for i in range(RARE_RUNS):
+        if not test(_rare_config(i)):
+            continue
+        loss = _rare_summary(i).get("val_loss")
+        if isinstance(loss, float):
+            rank: tuple[Any, ...] = (0, sign * loss, 0)
+        elif isinstance(loss, str):
+            rank = (1, 0, 0)  # one string value: ties
+        else:
+            rank = (2, 0, 0)
+        rows.append((rank, -i, f"run-{i}"))  # newest (highest i) first among ties
+    return [name for _, _, name in sorted(rows)][:limit]
+
+
+@pytest.mark.parametrize(
+    ("where", "test"),
+    [
+        ('tag == "y" and lr < 0.5', lambda c: c["tag"] == "y" and c["lr"] < 0.5),  # 5 runs
+        ('lr < 0.001 and opt == "adam"', lambda c: c["lr"] < 0.001 and c["opt"] == "adam"),
+        ("lr >= 0.999", lambda c: c["lr"] >= 0.999),
+        ("lr > 0.1 and lr < 0.9", lambda c: 0.1 < c["lr"] < 0.9),  # both common
+        ('tag == "y" or lr < 0.01', lambda c: c["tag"] == "y" or c["lr"] < 0.01),  # no narrowing
+    ],
+)
+@pytest.mark.parametrize(("order", "limit"), [("summary.val_loss", 3), ("-summary.val_loss", 7),
+                                              ("summary.val_loss", None)])  # fmt: skip
+def test_rare_and_common_predicates_give_the_same_order_as_python(
+    many: str, where: str, test: Any, order: str, limit: int | None
+) -> None:
+    # A predicate matching few runs is answered from its index range; a common one by
+    # walking the order; both must agree with the rules computed here in Python.
+    with Api(many) as api:
+        got = names(api.runs(where=where, order=order, limit=limit))
+        default = names(api.runs(where=where, limit=limit))
+    assert got == _expected(test, order.startswith("-"), limit)
+    newest = [f"run-{i}" for i in reversed(range(RARE_RUNS)) if test(_rare_config(i))]
+    assert default == newest[:limit]
+
+
 def test_a_bad_query_raises_query_error_pointing_at_the_column(mnist: str) -> None:
     with Api(mnist) as api, pytest.raises(QueryError) as caught:
         api.runs(where="lr << 0.1")

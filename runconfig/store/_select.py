@@ -23,10 +23,11 @@ from runconfig.store import schema
 from runconfig.store._sql import NUMBER, RANK, RUN_SELECT, Row
 from runconfig.store.base import OrderKey, SqlFragment
 
-__all__ = ["PROBE", "PROBE_PER_RUN", "RunSelect"]
+__all__ = ["PROBE", "PROBE_PER_RUN", "RARE", "RunSelect"]
 
 PROBE = 1000  # entries a first probe reads at least ...
 PROBE_PER_RUN = 20  # ... and per run wanted, if that is more; a second probe reads 10x
+RARE = 2000  # runs below which a predicate is tested first (see RunSelect._rarest)
 
 
 class RunSelect:
@@ -65,6 +66,18 @@ class RunSelect:
         if where is not None:
             conds.append(f"({where.sql})")
             params.extend(where.params)
+            rare = self._rarest(where.narrowing)
+            if rare is not None:
+                # Few runs can match: test only those, then sort them (no index walk).
+                joins, join_params, terms = self._order_terms(order, 0)
+                return self._query(
+                    "FROM rc_runs r",
+                    joins,
+                    [f"r.rid IN ({rare.sql})", *conds],
+                    terms,
+                    limit,
+                    [*join_params, *rare.params, *params],
+                )
         if not order or order[0].section == "r":
             joins, join_params, terms = self._order_terms(order, 0)
             return self._query("FROM rc_runs r", joins, conds, terms, limit, join_params + params)
@@ -92,6 +105,19 @@ class RunSelect:
             None if limit is None else limit - len(found),
             [*join_params, first.section, first.path, *params],
         )
+
+    def _rarest(self, narrowing: Sequence[SqlFragment]) -> SqlFragment | None:
+        """The narrowing sub-select with the fewest rows, if it has fewer than ``RARE``.
+        Each count stops at ``RARE``: it reads at most that many index entries."""
+        best: tuple[int, SqlFragment] | None = None
+        for fragment in narrowing:
+            (count,) = self._execute(
+                f"SELECT COUNT(*) FROM ({fragment.sql} LIMIT {self._ph}) AS t",
+                (*fragment.params, RARE),
+            ).fetchone()
+            if count < RARE and (best is None or count < best[0]):
+                best = (int(count), fragment)
+        return None if best is None else best[1]
 
     def _ranked(
         self,

@@ -69,6 +69,10 @@ class SqlFragment:
 
     sql: str
     params: tuple[Any, ...] = ()
+    # Sub-selects ``SELECT e.rid FROM rc_entries e WHERE ...``, each over one index range
+    # and each holding every run the fragment matches: a store may count them and start
+    # from the smallest when it is small (a rare predicate), instead of testing every run.
+    narrowing: tuple[SqlFragment, ...] = ()
 
 
 @dataclass(frozen=True)
