@@ -75,14 +75,20 @@ class RunSelect:
             rare = self._rarest(where.narrowing)
             if rare is not None:
                 # Few runs can match: test only those, then sort them (no index walk).
+                # PostgreSQL gets them as an array: given the sub-select, its planner
+                # misjudges how few they are and scans the other predicates' ranges.
+                among, among_params = f"r.rid IN ({rare.sql})", list(rare.params)
+                if self._probe:
+                    rids = [row[0] for row in self._execute(rare.sql, rare.params).fetchall()]
+                    among, among_params = f"r.rid = ANY({ph}::bigint[])", [rids]
                 joins, join_params, terms = self._order_terms(order, 0)
                 return self._query(
                     "FROM rc_runs r",
                     joins,
-                    [f"r.rid IN ({rare.sql})", *conds],
+                    [among, *conds],
                     terms,
                     limit,
-                    [*join_params, *rare.params, *params],
+                    [*join_params, *among_params, *params],
                 )
         if not order or order[0].section == "r":
             joins, join_params, terms = self._order_terms(order, 0)
