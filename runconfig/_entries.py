@@ -15,8 +15,12 @@ l     list      NULL                                        canonical JSON (for 
 d     dict      NULL                                        NULL
 ====  ========  ==========================================  ================================
 
-``value`` is the exact JSON of a leaf (``None`` for a dict node), so the tree comes back
-type for type: ``2.0`` stays a float, big ints stay exact, NaN and infinities survive.
+``value`` is the exact JSON of a leaf that ``num`` and ``txt`` do not hold exactly: ints
+(``2`` is not ``2.0``; ints past 2**53 stay exact), NaN, infinities, zeros (``-0.0``),
+lists, strings holding a NUL. It is ``None`` for the rest (finite non-zero floats: ``num``;
+strings: ``txt``; bools: ``num``; null; dicts): most of a config, whose rows it would
+otherwise double. :func:`decode` reads a leaf back from the columns, type for type.
+(Stores of schema 1 wrote ``value`` for every leaf; :func:`decode` reads those too.)
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ __all__ = [
     "Entry",
     "build_tree",
     "canonical_json",
+    "decode",
     "dumps",
     "encode_string",
     "entries",
@@ -161,11 +166,11 @@ def entry(path: str, value: Any) -> Entry:
     # Exact types first: this runs for every key a live run sets and a bulk import writes.
     t = type(value)
     if t is float:
-        if value != value or value in _INFINITIES:
+        if value != value or value in _INFINITIES or not value:
             return _new((path, "n", None if value != value else value, None, _float_json(value)))
-        return _new((path, "n", value, None, float.__repr__(value)))
+        return _new((path, "n", value, None, None))
     if t is str:
-        return _new((path, "s", None, value, encode_string(value)))
+        return _new((path, "s", None, value, encode_string(value) if "\x00" in value else None))
     if t is int:
         try:
             num = float(value)
@@ -173,9 +178,9 @@ def entry(path: str, value: Any) -> Entry:
             num = math.inf if value > 0 else -math.inf
         return _new((path, "n", num, None, int.__repr__(value)))
     if t is bool:
-        return _new((path, "b", 1.0 if value else 0.0, None, "true" if value else "false"))
+        return _new((path, "b", 1.0 if value else 0.0, None, None))
     if value is None:
-        return _new((path, "z", None, None, "null"))
+        return _new((path, "z", None, None, None))
     if t is dict:
         return _new((path, "d", None, None, None))
     if t is list:
@@ -216,10 +221,25 @@ def entries_at(path: str, value: Any) -> list[Entry]:
     return out
 
 
-def build_tree(rows: Iterable[tuple[str, str, str | None]]) -> dict[str, Any]:
-    """Rebuild a tree from ``(path, kind, value)`` rows given in insertion order."""
+def decode(kind: str, num: float | None, txt: str | None, value: str | None) -> Any:
+    """A leaf's value from its entry's columns (see the module docstring)."""
+    if value is not None:
+        return loads(value)
+    if kind == "n":
+        return float(num) if num is not None else math.nan
+    if kind == "s":
+        return txt
+    if kind == "b":
+        return bool(num)
+    return None  # 'z'; a dict node never gets here
+
+
+def build_tree(
+    rows: Iterable[tuple[str, str, float | None, str | None, str | None]],
+) -> dict[str, Any]:
+    """Rebuild a tree from ``(path, kind, num, txt, value)`` rows given in insertion order."""
     root: dict[str, Any] = {}
-    for path, kind, value in rows:
+    for path, kind, num, txt, value in rows:
         segments = parse_path(path)
         parent = root
         for seg in segments[:-1]:
@@ -231,5 +251,5 @@ def build_tree(rows: Iterable[tuple[str, str, str | None]]) -> dict[str, Any]:
             if not isinstance(parent.get(segments[-1]), dict):
                 parent[segments[-1]] = {}
         else:
-            parent[segments[-1]] = loads(value) if value is not None else None
+            parent[segments[-1]] = decode(kind, num, txt, value)
     return root

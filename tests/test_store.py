@@ -60,6 +60,26 @@ def ph(store: RunStore) -> str:
     return "?" if store.dialect == "sqlite" else "%s"
 
 
+def execute_raw(location: str, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """Run a statement for each of ``rows`` outside the store, straight on its data."""
+    if location.startswith("postgresql"):
+        import psycopg
+
+        from runconfig.store.postgres import parse_url
+
+        conninfo, extra, _, _ = parse_url(location)
+        connect = psycopg.connect(conninfo, autocommit=True, **extra)  # type: ignore[arg-type]
+        with connect as pg, pg.cursor() as cur:
+            cur.executemany(sql, rows)
+        return
+    lite = sqlite3.connect(location)
+    try:
+        with lite:
+            lite.executemany(sql, rows)
+    finally:
+        lite.close()
+
+
 def raw_rows(location: str, sql: str) -> list[tuple[Any, ...]]:
     """Rows of a query run outside the store, straight on its file or database."""
     if location.startswith("postgresql"):
@@ -558,7 +578,7 @@ def test_sqlite_columns_hold_nulls_and_their_own_types_whatever_the_write_path(
         store.close()
     bad = raw_rows(
         location,
-        "SELECT path, typeof(num), typeof(txt), typeof(value), typeof(origin), typeof(\"desc\")"
+        'SELECT path, typeof(num), typeof(txt), typeof(value), typeof(origin), typeof("desc")'
         " FROM rc_entries WHERE typeof(txt) NOT IN ('text', 'null')"
         " OR typeof(value) NOT IN ('text', 'null') OR typeof(origin) NOT IN ('text', 'null')"
         " OR typeof(\"desc\") NOT IN ('text', 'null') OR typeof(num) NOT IN ('real', 'null')",
@@ -851,6 +871,41 @@ def test_an_older_store_is_migrated_when_opened(
     assert got is not None and got.config == {"a": 1}
     assert raw_rows(store_location, "SELECT value FROM rc_meta") == [(str(len(migrations)),)]
     assert raw_rows(store_location, "SELECT COUNT(extra) FROM rc_runs") == [(0,)]
+
+
+def test_a_schema_1_store_with_a_value_for_every_leaf_reads_the_same_once_migrated(
+    store: RunStore, store_location: str
+) -> None:
+    # Schema 1 wrote the JSON of every leaf in `value`; schema 2 leaves it NULL where num
+    # or txt hold the value. A store written by 1 must read the same after the upgrade.
+    config = {"f": 0.5, "s": "adam", "b": True, "z": None, "i": 3, "d": {"x": 1.5}}
+    run = store.create_run(make_run("old", config=config))
+    store.close()
+    p = ph(store)
+    v1 = {"f": "0.5", "s": '"adam"', "b": "true", "z": "null", "d.x": "1.5"}
+    conn_rows = [(text, run.rid, path) for path, text in v1.items()]
+    execute_raw(store_location, f"UPDATE rc_entries SET value = {p} WHERE rid = {p} AND path = {p}",
+                conn_rows)  # fmt: skip
+    execute_raw(store_location, "UPDATE rc_meta SET value = '1' WHERE key = 'schema_version'", [()])
+    upgraded = open_store(store_location)
+    try:
+        got = upgraded.get_run("old")
+    finally:
+        upgraded.close()
+    assert got is not None and same(got.config, config)
+    assert raw_rows(store_location, "SELECT value FROM rc_meta") == [(str(schema.SCHEMA_VERSION),)]
+
+
+def test_an_sqlite_string_holding_a_nul_round_trips(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "nul.db"))
+    try:
+        run = store.create_run(make_run("nul", config={"s": "a\x00b", "t": {"u": "\x00"}}))
+        assert run.rid is not None
+        store.write_changes(run.rid, "c", [Change(("v",), "c\x00")])
+        got = store.get_run("nul")
+    finally:
+        store.close()
+    assert got is not None and got.config == {"s": "a\x00b", "t": {"u": "\x00"}, "v": "c\x00"}
 
 
 def test_a_store_from_a_newer_runconfig_is_refused_untouched(

@@ -642,16 +642,16 @@ class SqlStore(RunStore):
         """RunData for run rows, with config, origins, summary (and history), in row order."""
         runs = [run_from_row(row) for row in rows]
         by_rid = {run.rid: run for run in runs if run.rid is not None}
-        trees: dict[tuple[int, str], list[tuple[str, str, str | None]]] = {}
+        trees: dict[tuple[int, str], list[tuple[str, str, Any, Any, Any]]] = {}
         rids = list(by_rid)
         for chunk in _chunks(rids):
             cond, params = self._rid_in("rid", chunk)
-            for rid, section, path, kind, value, origin, desc in self._exec(
-                'SELECT rid, section, path, kind, value, origin, "desc" FROM rc_entries '
-                f"WHERE {cond} ORDER BY rid, seq",
+            for rid, section, path, kind, num, txt, value, origin, desc in self._exec(
+                'SELECT rid, section, path, kind, num, txt, value, origin, "desc" '
+                f"FROM rc_entries WHERE {cond} ORDER BY rid, seq",
                 params,
             ).fetchall():
-                node = (path, kind, value)
+                node = (path, kind, num, txt, value)
                 try:
                     trees[rid, section].append(node)
                 except KeyError:

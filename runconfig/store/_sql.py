@@ -11,7 +11,7 @@ import operator
 from collections.abc import Mapping
 from typing import Any
 
-from runconfig._entries import dumps, encode_string, entry, loads
+from runconfig._entries import dumps, entry, loads
 from runconfig._paths import format_segment
 from runconfig.store import schema
 from runconfig.store.base import RunData
@@ -114,16 +114,16 @@ def tree_rows(
         if desc is None:
             desc = nt
         t = type(value)
-        if t is float and value == value and value not in _INFINITIES:
-            append((rid, section, path, "n", value, nt, float.__repr__(value), seq, where, desc))
-        elif t is str:
-            append((rid, section, path, "s", nn, value, encode_string(value), seq, where, desc))
+        # The value column only where num and txt do not hold the value exactly (_entries).
+        if t is float and value == value and value and value not in _INFINITIES:
+            append((rid, section, path, "n", value, nt, nt, seq, where, desc))
+        elif t is str and "\x00" not in value:
+            append((rid, section, path, "s", nn, value, nt, seq, where, desc))
         elif t is int and -_INT_EXACT <= value <= _INT_EXACT:
             append((rid, section, path, "n", float(value), nt, int.__repr__(value), seq,
                     where, desc))  # fmt: skip
         elif t is bool:
-            append((rid, section, path, "b", 1.0 if value else 0.0, nt,
-                    "true" if value else "false", seq, where, desc))  # fmt: skip
+            append((rid, section, path, "b", 1.0 if value else 0.0, nt, nt, seq, where, desc))
         elif t is dict:
             append((rid, section, path, "d", nn, nt, nt, seq, where, desc))
             seq = tree_rows(rows, rid, section, value, seq, origins, descs, origin, sql, path + ".")

@@ -150,8 +150,13 @@ _V1 = [
     "CREATE INDEX rc_runs_created ON rc_runs (created_at)",
 ]
 
+# Version 2 leaves rc_entries.value NULL where num or txt hold the value exactly (see
+# runconfig._entries): no statement, since rows written by version 1 read the same; the
+# version tells an older runconfig not to read the new rows (it would see NULLs).
+_V2: list[str] = []
+
 # MIGRATIONS[n] takes a store from version n to n + 1 (version 0: empty).
-MIGRATIONS: list[list[str]] = [_V1]
+MIGRATIONS: list[list[str]] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
