@@ -14,6 +14,7 @@ __all__ = ["KEYWORDS", "format_path", "format_segment", "parse_path"]
 
 # Words the query language reserves; a key spelled like one is written in backticks.
 KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "null", "exists"})
+_LONGEST_KEYWORD = max(map(len, KEYWORDS))
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
 
@@ -25,7 +26,10 @@ def format_segment(segment: str) -> str:
     """One key as it is written in a path."""
     text = _formatted.get(segment)
     if text is None:
-        if _PLAIN.match(segment) and segment.lower() not in KEYWORDS:
+        # isidentifier() and isascii() run in C: most keys pass them; the rest (a dash, a
+        # dot, a space...) go through the pattern.
+        plain = (segment.isidentifier() and segment.isascii()) or _PLAIN.match(segment)
+        if plain and (len(segment) > _LONGEST_KEYWORD or segment.lower() not in KEYWORDS):
             text = segment
         else:
             text = "`" + segment.replace("`", "``") + "`"
