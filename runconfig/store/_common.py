@@ -223,9 +223,9 @@ class SqlStore(RunStore):
                     rid = self._insert_run_row(run_values(stored, self._sql))
                     rows: list[Row] = []
                     seq = tree_rows(
-                        rows, rid, "c", run.config, 0, run.origins, run.descs, sql=self._sql
+                        rows, rid, "c", run.config, 0, run.origins, run.descs, None, self._sql
                     )
-                    seq = tree_rows(rows, rid, "s", run.summary, seq, {}, {}, sql=self._sql)
+                    seq = tree_rows(rows, rid, "s", run.summary, seq, {}, {}, None, self._sql)
                     self._many(self._sql.insert_entry, rows)
             except StoreError as e:
                 # Another writer took the same name between our check and insert: retry.
@@ -302,10 +302,7 @@ class SqlStore(RunStore):
                 return False
             _, kind, num, txt, text = entry(path, value)
             sql = self._sql
-            nt = sql.null_text
-            row = (rid, section, path, kind, sql.null_num if num is None else num,
-                   nt if txt is None else txt, nt if text is None else text, seq + 1,
-                   nt if origin is None else origin, nt if desc is None else desc)  # fmt: skip
+            row = sql.entry_row(rid, section, path, kind, num, txt, text, seq + 1, origin, desc)
             try:
                 self._conn.execute(sql.insert_entry if was is None else sql.upsert_entry, row)
             except BaseException as e:
@@ -347,11 +344,8 @@ class SqlStore(RunStore):
         """The statements that apply ``changes`` to a run whose paths are ``known``
         (updated as planned); consecutive like statements share one batch."""
         sql = self._sql
-        nt, nn = sql.null_text, sql.null_num
         plan: list[tuple[str, list[Row]]] = []
-        for path, value, origin_, desc_ in changes:
-            origin = nt if origin_ is None else origin_
-            desc = nt if desc_ is None else desc_
+        for path, value, origin, desc in changes:
             if len(path) == 1 and type(value) in _SCALARS:
                 # A scalar on a top-level key, most of an update(): inline.
                 p = format_segment(path[0])
@@ -360,9 +354,7 @@ class SqlStore(RunStore):
                     _, kind, num, txt, text = entry(p, value)
                     seq += 1
                     statement = sql.insert_entry if was is None else sql.upsert_entry
-                    row = (rid, section, p, kind, nn if num is None else num,
-                           nt if txt is None else txt, nt if text is None else text, seq,
-                           origin, desc)  # fmt: skip
+                    row = sql.entry_row(rid, section, p, kind, num, txt, text, seq, origin, desc)
                     if plan and plan[-1][0] is statement:
                         plan[-1][1].append(row)
                     else:
@@ -382,7 +374,8 @@ class SqlStore(RunStore):
                 parent = format_path(path[:i])
                 if known.get(parent) != "d":
                     seq += 1
-                    _add(plan, sql.upsert_parent, (rid, section, parent, seq, origin))
+                    where = sql.null_text if origin is None else origin
+                    _add(plan, sql.upsert_parent, (rid, section, parent, seq, where))
                     known[parent] = "d"
             if was == "d":
                 self._forget_below(plan, known, rid, section, p)
@@ -390,12 +383,10 @@ class SqlStore(RunStore):
             nodes = entries_at(p, value)
             for at, kind, num, txt, text in nodes:
                 seq += 1
-                row = (rid, section, at, kind, nn if num is None else num,
-                       nt if txt is None else txt, nt if text is None else text, seq,
-                       origin, desc)  # fmt: skip
-                _add(plan, statement, row)
+                _add(plan, statement, sql.entry_row(rid, section, at, kind, num, txt, text, seq,
+                                                    origin, desc))  # fmt: skip
                 known[at] = kind
-                statement, desc = sql.insert_entry, nt  # descendants are new
+                statement, desc = sql.insert_entry, None  # descendants are new
         return plan, seq
 
     def _forget_below(
@@ -533,9 +524,9 @@ class SqlStore(RunStore):
                 values[updated] = run.created_at or stamp
             run_rows.append((rid, *values))
             seq = tree_rows(
-                entry_rows, rid, "c", run.config, 0, run.origins, run.descs, sql=self._sql
+                entry_rows, rid, "c", run.config, 0, run.origins, run.descs, None, self._sql
             )
-            tree_rows(entry_rows, rid, "s", run.summary, seq, {}, {}, sql=self._sql)
+            tree_rows(entry_rows, rid, "s", run.summary, seq, {}, {}, None, self._sql)
         self._load_rows("rc_runs", "rid, " + ", ".join(COLUMNS), run_rows)
         self._load_rows("rc_entries", ENTRY_COLUMNS, entry_rows)
 

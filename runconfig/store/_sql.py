@@ -95,14 +95,14 @@ def tree_rows(
     seq: int,
     origins: Mapping[str, str | None],
     descs: Mapping[str, str | None],
-    origin: str | None = None,
-    sql: Statements | None = None,
+    origin: str | None,
+    sql: Statements,
     prefix: str = "",
 ) -> int:
     """Append the rc_entries rows of a whole tree to ``rows``, numbered from ``seq + 1``,
     with NULLs as ``sql`` binds them; return the last number. (What :func:`entries` gives,
     inlined for the common types: a bulk import runs this for every key of every run.)"""
-    nt, nn = (None, None) if sql is None else (sql.null_text, sql.null_num)
+    nt, nn = sql.null_text, sql.null_num
     append = rows.append
     for key, value in tree.items():
         path = prefix + format_segment(key) if prefix else format_segment(key)
@@ -129,14 +129,10 @@ def tree_rows(
             seq = tree_rows(rows, rid, section, value, seq, origins, descs, origin, sql, path + ".")
         else:
             _, kind, num, txt, text = entry(path, value)
+            append(sql.entry_row(rid, section, path, kind, num, txt, text, seq, where, desc))
             if kind == "d":  # a dict subclass: its children too
-                append((rid, section, path, kind, nn, nt, nt, seq, where, desc))
                 seq = tree_rows(rows, rid, section, dict(value), seq, origins, descs, origin,
                                 sql, path + ".")  # fmt: skip
-                continue
-            append((rid, section, path, kind, nn if num is None else num,
-                    nt if txt is None else txt, nt if text is None else text, seq,
-                    where, desc))  # fmt: skip
     return seq
 
 
@@ -158,7 +154,7 @@ class Statements:
         t = "NULLIF(?, 0)" if null_markers else "?"
         i = "NULLIF(?, '')" if null_markers else "?"
 
-        marks = f"?, ?, ?, ?, ?, {t}, {t}, ?, {t}, {t}"
+        marks = f"?, ?, ?, ?, ?, {t}, {t}, ?, {t}, {t}"  # num, txt, value, origin, desc
         entry = f"INSERT INTO rc_entries ({ENTRY_COLUMNS}) VALUES ({marks})"
         self.insert_entry = q(entry)
         # A changed node keeps its seq, so the key keeps its place in the tree.
@@ -215,3 +211,22 @@ class Statements:
         self.by_name_in = q(
             f"SELECT {RUN_SELECT} FROM rc_runs r WHERE r.name = ? AND r.project = ?"
         )
+
+    def entry_row(
+        self,
+        rid: int,
+        section: str,
+        path: str,
+        kind: str,
+        num: float | None,
+        txt: str | None,
+        text: str | None,
+        seq: int,
+        origin: Any,
+        desc: Any,
+    ) -> Row:
+        """An ``insert_entry`` row, its NULLs as this engine binds them."""
+        nt = self.null_text
+        return (rid, section, path, kind, self.null_num if num is None else num,
+                nt if txt is None else txt, nt if text is None else text, seq,
+                nt if origin is None else origin, nt if desc is None else desc)  # fmt: skip
