@@ -35,8 +35,8 @@ CONFIG: dict[str, Any] = {
 
 ORDER = "summary.val_loss"
 # (label, query, order, the test in Python): lr is log-uniform on [1e-5, 1e-1], so
-# P(lr < 1e-2) is 0.75, P(lr < 1e-3) 0.5, P(lr < 1e-4) 0.25; train.epochs is uniform on
-# 1..100, dropout on [0, 0.5).
+# P(lr < 1e-2) is 0.75, P(lr < 1e-3) 0.5, P(lr < 1e-4) 0.25, P(lr < 1.58e-5) 0.05;
+# train.epochs is uniform on 1..100, dropout on [0, 0.5).
 QUERIES: list[tuple[str, str, str, Callable[[dict[str, Any]], bool]]] = [
     (
         "the issue's query",
@@ -67,6 +67,18 @@ QUERIES: list[tuple[str, str, str, Callable[[dict[str, Any]], bool]]] = [
         "lr < 0.0001 and dropout < 0.002",
         ORDER,
         lambda c: c["lr"] < 0.0001 and c["dropout"] < 0.002,
+    ),
+    (  # two predicates of 5% each: neither is rare, together they are
+        "5% x 5%",
+        "lr < 0.0000158 and train.epochs <= 5",
+        ORDER,
+        lambda c: c["lr"] < 0.0000158 and c["train"]["epochs"] <= 5,
+    ),
+    (
+        "10% x 10%",
+        "dropout < 0.05 and train.epochs <= 10",
+        ORDER,
+        lambda c: c["dropout"] < 0.05 and c["train"]["epochs"] <= 10,
     ),
 ]
 

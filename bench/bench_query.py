@@ -11,8 +11,8 @@ Figures and floors:
 - ``Api(store).runs(where='lr < 0.01 and optimizer == "adam"', order="summary.val_loss",
   limit=50)``, warm (one untimed call, then min and median of 7): <= 50 ms median on
   SQLite, <= 100 ms on PostgreSQL (a throw-away schema of RUNCONFIG_TEST_PG); the same
-  sorted descending, and two-predicate queries matching ~50%, ~5% and ~0.1% of the runs
-  (see ``_runs.py``), held to the same floors;
+  sorted descending, and two-predicate queries matching ~50%, ~5%, ~0.1% of the runs, and
+  two of 5% and of 10% each (see ``_runs.py``), held to the same floors;
 - the same query on the first 10,000 runs against MLflow's ``search_runs`` (sqlite
   backend; params are strings, so: ``params.optimizer = 'adam'``, then lr filtered,
   sorted by val_loss and cut to 50 in Python): runconfig >= 50x faster. Logging 10,000

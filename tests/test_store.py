@@ -894,6 +894,13 @@ def test_a_schema_1_store_with_a_value_for_every_leaf_reads_the_same_once_migrat
         upgraded.close()
     assert got is not None and same(got.config, config)
     assert raw_rows(store_location, "SELECT value FROM rc_meta") == [(str(schema.SCHEMA_VERSION),)]
+    if store.dialect == "postgresql":  # the entry indexes now hold the rid
+        defs = raw_rows(
+            store_location,
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND indexname IN ('rc_entries_num', 'rc_entries_txt')",
+        )
+        assert len(defs) == 2 and all("INCLUDE (rid)" in d for (d,) in defs)
 
 
 def test_an_sqlite_string_holding_a_nul_round_trips(tmp_path: Path) -> None:

@@ -17,11 +17,13 @@ Walking the order is fast when the filter passes often; when it passes for one r
 thousand, it reads a thousand index entries per run returned. So first, on both engines,
 each comparison the filter cannot do without (a top-level ``and`` operand such as
 ``dropout < 0.002``: :attr:`SqlFragment.narrowing`) has its index range counted, up to
-``RARE`` entries. If one holds fewer than that, only its runs are tested and sorted.
+``RARE`` entries. If testing the runs of the smallest range costs less than the walk is
+expected to (see :meth:`RunSelect._rarest`), only those runs are tested, then sorted.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,7 +35,8 @@ __all__ = ["PROBE", "PROBE_PER_RUN", "RARE", "RunSelect"]
 
 PROBE = 1000  # entries a first probe reads at least ...
 PROBE_PER_RUN = 20  # ... and per run wanted, if that is more; a second probe reads 10x
-RARE = 2000  # runs below which a predicate is tested first (see RunSelect._rarest)
+RARE = 20_000  # entries a predicate's range is counted up to (see RunSelect._rarest)
+READ_PER_TEST = 20  # index entries read in order cost about as much as testing one run
 
 
 class RunSelect:
@@ -72,7 +75,7 @@ class RunSelect:
         if where is not None:
             conds.append(f"({where.sql})")
             params.extend(where.params)
-            rare = self._rarest(where.narrowing)
+            rare = self._rarest(where.narrowing, limit)
             if rare is not None:
                 # Few runs can match: test only those, then sort them (no index walk).
                 # PostgreSQL gets them as an array: given the sub-select, its planner
@@ -118,18 +121,38 @@ class RunSelect:
             [*join_params, first.section, first.path, *params],
         )
 
-    def _rarest(self, narrowing: Sequence[SqlFragment]) -> SqlFragment | None:
-        """The narrowing sub-select with the fewest rows, if it has fewer than ``RARE``.
-        Each count stops at ``RARE``: it reads at most that many index entries."""
-        best: tuple[int, SqlFragment] | None = None
+    def _rarest(self, narrowing: Sequence[SqlFragment], limit: int | None) -> SqlFragment | None:
+        """The runs to start from, as a sub-select, or None to walk the order.
+
+        Each range is counted, up to ``RARE`` entries. The ranges counted whole are
+        intersected: reading them costs little per entry (in index order), then each run
+        left is tested. Walking the order tests about ``limit / selectivity`` runs, the
+        selectivity estimated as the product of each range's share of the runs (capped
+        counts make it an overestimate, which favours the walk)."""
+        if not narrowing:
+            return None
+        counts = []
         for fragment in narrowing:
             (count,) = self._execute(
                 f"SELECT COUNT(*) FROM ({fragment.sql} LIMIT {self._ph}) AS t",
                 (*fragment.params, RARE),
             ).fetchone()
-            if count < RARE and (best is None or count < best[0]):
-                best = (int(count), fragment)
-        return None if best is None else best[1]
+            counts.append((int(count), fragment))
+        whole = [(count, fragment) for count, fragment in counts if count < RARE]
+        if not whole:
+            return None
+        start = SqlFragment(
+            " INTERSECT ".join(f.sql for _, f in whole),
+            tuple(p for _, f in whole for p in f.params),
+        )
+        if limit is None or min(count for count, _ in whole) == 0:
+            return start
+        (top,) = self._execute("SELECT COALESCE(MAX(rid), 0) FROM rc_runs", ()).fetchone()
+        runs = max(int(top), 1)
+        share = [count / runs for count, _ in counts]
+        left = runs * math.prod(share[i] for i, c in enumerate(counts) if c[0] < RARE)
+        walk = limit / max(math.prod(share), 1e-12)
+        return start if sum(c for c, _ in whole) / READ_PER_TEST + left < walk else None
 
     def _ranked(
         self,
