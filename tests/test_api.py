@@ -158,16 +158,26 @@ def _expected(test: Any, descending: bool, limit: int | None) -> list[str]:
 @pytest.mark.parametrize(("order", "limit"), [("summary.val_loss", 3), ("-summary.val_loss", 7),
                                               ("summary.val_loss", None)])  # fmt: skip
 def test_rare_and_common_predicates_give_the_same_order_as_python(
-    many: str, where: str, test: Any, order: str, limit: int | None
+    many: str,
+    where: str,
+    test: Any,
+    order: str,
+    limit: int | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A predicate matching few runs is answered from its index range; a common one by
-    # walking the order; both must agree with the rules computed here in Python.
-    with Api(many) as api:
-        got = names(api.runs(where=where, order=order, limit=limit))
-        default = names(api.runs(where=where, limit=limit))
-    assert got == _expected(test, order.startswith("-"), limit)
+    # A query starts from the runs of its rarest predicates' index ranges, or walks the
+    # order: whichever it picks, and however far it counts the ranges (RARE), the runs
+    # and their order must be the ones computed here in Python.
+    from runconfig.store import _select
+
     newest = [f"run-{i}" for i in reversed(range(RARE_RUNS)) if test(_rare_config(i))]
-    assert default == newest[:limit]
+    for rare in (20_000, 1_000, 10):
+        monkeypatch.setattr(_select, "RARE", rare)
+        with Api(many) as api:
+            got = names(api.runs(where=where, order=order, limit=limit))
+            default = names(api.runs(where=where, limit=limit))
+        assert got == _expected(test, order.startswith("-"), limit), rare
+        assert default == newest[:limit], rare
 
 
 def test_a_bad_query_raises_query_error_pointing_at_the_column(mnist: str) -> None:
