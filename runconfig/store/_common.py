@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
 
-from runconfig._entries import REMOVED, Change, build_tree, dumps, entries_at, entry, loads
+from runconfig._entries import REMOVED, Change, build_tree, dumps, entries_at, loads
 from runconfig._paths import format_path, format_segment
 from runconfig.errors import StoreError
 from runconfig.store import schema
@@ -300,9 +300,8 @@ class SqlStore(RunStore):
             was = known.get(path)
             if was == "d":
                 return False
-            _, kind, num, txt, text = entry(path, value)
             sql = self._sql
-            row = sql.entry_row(rid, section, path, kind, num, txt, text, seq + 1, origin, desc)
+            row = sql.leaf_row(rid, section, path, value, seq + 1, origin, desc)
             try:
                 self._conn.execute(sql.insert_entry if was is None else sql.upsert_entry, row)
             except BaseException as e:
@@ -313,7 +312,7 @@ class SqlStore(RunStore):
                         f"cannot write changes in the runconfig store {self.location}: {e}"
                     ) from e
                 raise
-            known[path] = kind
+            known[path] = row[3]
             self._seq[rid] = seq + 1
             return True
 
@@ -351,15 +350,14 @@ class SqlStore(RunStore):
                 p = format_segment(path[0])
                 was = known.get(p)
                 if was != "d":
-                    _, kind, num, txt, text = entry(p, value)
                     seq += 1
                     statement = sql.insert_entry if was is None else sql.upsert_entry
-                    row = sql.entry_row(rid, section, p, kind, num, txt, text, seq, origin, desc)
+                    row = sql.leaf_row(rid, section, p, value, seq, origin, desc)
                     if plan and plan[-1][0] is statement:
                         plan[-1][1].append(row)
                     else:
                         plan.append((statement, [row]))
-                    known[p] = kind
+                    known[p] = row[3]
                     continue
             p = format_path(path)
             was = known.get(p)

@@ -102,37 +102,21 @@ def tree_rows(
     """Append the rc_entries rows of a whole tree to ``rows``, numbered from ``seq + 1``,
     with NULLs as ``sql`` binds them; return the last number. (What :func:`entries` gives,
     inlined for the common types: a bulk import runs this for every key of every run.)"""
-    nt, nn = sql.null_text, sql.null_num
     append = rows.append
     for key, value in tree.items():
         path = prefix + format_segment(key) if prefix else format_segment(key)
         seq += 1
         where = origins.get(path, origin) if origins else origin
-        if where is None:
-            where = nt
         desc = descs.get(path) if descs else None
-        if desc is None:
-            desc = nt
-        t = type(value)
-        # The value column only where num and txt do not hold the value exactly (_entries).
-        if t is float and value == value and value and value not in _INFINITIES:
-            append((rid, section, path, "n", value, nt, nt, seq, where, desc))
-        elif t is str and "\x00" not in value:
-            append((rid, section, path, "s", nn, value, nt, seq, where, desc))
-        elif t is int and -_INT_EXACT <= value <= _INT_EXACT:
-            append((rid, section, path, "n", float(value), nt, int.__repr__(value), seq,
-                    where, desc))  # fmt: skip
-        elif t is bool:
-            append((rid, section, path, "b", 1.0 if value else 0.0, nt, nt, seq, where, desc))
-        elif t is dict:
-            append((rid, section, path, "d", nn, nt, nt, seq, where, desc))
+        if type(value) is dict:
+            append(sql.entry_row(rid, section, path, "d", None, None, None, seq, where, desc))
             seq = tree_rows(rows, rid, section, value, seq, origins, descs, origin, sql, path + ".")
-        else:
-            _, kind, num, txt, text = entry(path, value)
-            append(sql.entry_row(rid, section, path, kind, num, txt, text, seq, where, desc))
-            if kind == "d":  # a dict subclass: its children too
-                seq = tree_rows(rows, rid, section, dict(value), seq, origins, descs, origin,
-                                sql, path + ".")  # fmt: skip
+            continue
+        row = sql.leaf_row(rid, section, path, value, seq, where, desc)
+        append(row)
+        if row[3] == "d":  # a dict subclass: its children too
+            seq = tree_rows(rows, rid, section, dict(value), seq, origins, descs, origin, sql,
+                            path + ".")  # fmt: skip
     return seq
 
 
@@ -230,3 +214,28 @@ class Statements:
         return (rid, section, path, kind, self.null_num if num is None else num,
                 nt if txt is None else txt, nt if text is None else text, seq,
                 nt if origin is None else origin, nt if desc is None else desc)  # fmt: skip
+
+    def leaf_row(
+        self, rid: int, section: str, path: str, value: Any, seq: int, origin: Any, desc: Any
+    ) -> Row:
+        """The ``insert_entry`` row of a value (the node alone, if it is a dict): what
+        :func:`runconfig._entries.entry` gives, inlined for the common scalars, which every
+        key set on a live run and every key of a bulk load goes through."""
+        nt = self.null_text
+        if origin is None:
+            origin = nt
+        if desc is None:
+            desc = nt
+        t = type(value)
+        # The value column only where num and txt do not hold the value exactly (_entries).
+        if t is float and value == value and value and value not in _INFINITIES:
+            return (rid, section, path, "n", value, nt, nt, seq, origin, desc)
+        if t is str and "\x00" not in value:
+            return (rid, section, path, "s", self.null_num, value, nt, seq, origin, desc)
+        if t is int and -_INT_EXACT <= value <= _INT_EXACT:
+            return (rid, section, path, "n", float(value), nt, int.__repr__(value), seq,
+                    origin, desc)  # fmt: skip
+        if t is bool:
+            return (rid, section, path, "b", 1.0 if value else 0.0, nt, nt, seq, origin, desc)
+        _, kind, num, txt, text = entry(path, value)
+        return self.entry_row(rid, section, path, kind, num, txt, text, seq, origin, desc)
