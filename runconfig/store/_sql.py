@@ -100,8 +100,8 @@ def tree_rows(
     prefix: str = "",
 ) -> int:
     """Append the rc_entries rows of a whole tree to ``rows``, numbered from ``seq + 1``,
-    with NULLs as ``sql`` binds them; return the last number. (What :func:`entries` gives,
-    inlined for the common types: a bulk import runs this for every key of every run.)"""
+    with NULLs as ``sql`` binds them; return the last number. (The rows of what
+    :func:`entries` gives, each leaf encoded by :meth:`Statements.leaf_row`.)"""
     append = rows.append
     for key, value in tree.items():
         path = prefix + format_segment(key) if prefix else format_segment(key)
