@@ -347,6 +347,40 @@ def test_an_uncaught_exception_marks_the_run_failed(store_url: str, tmp_path: Pa
     )
 
 
+@pytest.mark.parametrize(
+    ("call", "state", "code"),
+    [
+        ("sys.exit(3)", "failed", 3),
+        ("sys.exit(main())", "failed", 2),
+        ('sys.exit("cannot train")', "failed", 1),
+        ("sys.exit(0)", "finished", 0),
+        ("sys.exit()", "finished", 0),
+        ("pass", "finished", 0),
+    ],
+)
+def test_sys_exit_records_the_exit_code(
+    store_url: str, tmp_path: Path, call: str, state: str, code: int
+) -> None:
+    proc = child(
+        tmp_path,
+        store_url,
+        f"""
+        import sys, threading
+        import runconfig
+        run = runconfig.init(config={{"a": 1}})
+        print(run.id, flush=True)
+        def main():
+            return 2
+        t = threading.Thread(target=sys.exit, args=(5,))  # ends a thread, not the run
+        t.start(); t.join()
+        {call}
+        """,
+    )
+    assert proc.returncode == code, proc.stderr
+    stored = read(store_url, proc.stdout.strip())
+    assert (stored.state, stored.exit_code) == (state, code)
+
+
 def test_values_survive_sigkill_and_the_run_reads_as_crashed(
     store_url: str, tmp_path: Path
 ) -> None:
