@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from runconfig._paths import format_segment, parse_path
 from runconfig.errors import QueryError
 from runconfig.query import (
     And,
@@ -175,6 +176,30 @@ def test_paths_name_the_section_and_keys(text: str, path: Path) -> None:
 @pytest.mark.parametrize(("text", "path"), PATHS, ids=[t for t, _ in PATHS])
 def test_a_path_written_back_parses_to_itself(text: str, path: Path) -> None:
     assert parse_query(f"exists({path})") == Exists(path)
+
+
+@pytest.mark.parametrize(
+    ("key", "written"),
+    [
+        ("lr", "lr"),
+        ("_private", "_private"),
+        ("warmup-steps", "warmup-steps"),  # a dash is plain, though not an identifier
+        ("exists_x", "exists_x"),  # longer than any keyword
+        ("and", "`and`"),
+        ("AND", "`AND`"),  # keywords in any case
+        ("Null", "`Null`"),
+        ("ключ", "`ключ`"),  # an identifier, but not ASCII
+        ("1st", "`1st`"),
+        ("a.b", "`a.b`"),
+        ("a b", "`a b`"),
+        ("-x", "`-x`"),
+        ("back`tick", "`back``tick`"),
+    ],
+)
+def test_a_key_is_written_plain_or_in_backticks(key: str, written: str) -> None:
+    assert format_segment(key) == written
+    assert format_segment(key) == written  # from the cache too
+    assert parse_path(written) == (key,)
 
 
 def test_a_path_remembers_its_column() -> None:

@@ -18,7 +18,7 @@ thousand, it reads a thousand index entries per run returned. So first, on both 
 each comparison the filter cannot do without (a top-level ``and`` operand such as
 ``dropout < 0.002``: :attr:`SqlFragment.narrowing`) has its index range counted, up to
 ``RARE`` entries. If testing the runs of the smallest range costs less than the walk is
-expected to (see :meth:`RunSelect._rarest`), only those runs are tested, then sorted.
+expected to (see :meth:`RunSelect._starting_runs`), only those runs are tested, then sorted.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ __all__ = ["PROBE", "PROBE_PER_RUN", "RARE", "RunSelect"]
 
 PROBE = 1000  # entries a first probe reads at least ...
 PROBE_PER_RUN = 20  # ... and per run wanted, if that is more; a second probe reads 10x
-RARE = 20_000  # entries a predicate's range is counted up to (see RunSelect._rarest)
+RARE = 20_000  # entries a predicate's range is counted up to (see RunSelect._starting_runs)
 READ_PER_TEST = 20  # index entries read in order cost about as much as testing one run
 
 
@@ -75,7 +75,7 @@ class RunSelect:
         if where is not None:
             conds.append(f"({where.sql})")
             params.extend(where.params)
-            rare = self._rarest(where.narrowing, limit)
+            rare = self._starting_runs(where.narrowing, limit)
             if rare is not None:
                 # Few runs can match: test only those, then sort them (no index walk).
                 # PostgreSQL gets them as an array: given the sub-select, its planner
@@ -121,7 +121,9 @@ class RunSelect:
             [*join_params, first.section, first.path, *params],
         )
 
-    def _rarest(self, narrowing: Sequence[SqlFragment], limit: int | None) -> SqlFragment | None:
+    def _starting_runs(
+        self, narrowing: Sequence[SqlFragment], limit: int | None
+    ) -> SqlFragment | None:
         """The runs to start from, as a sub-select, or None to walk the order.
 
         Each range is counted, up to ``RARE`` entries. The ranges counted whole are
