@@ -8,9 +8,10 @@ injective, so ``{"a.b": 1}`` and ``{"a": {"b": 1}}`` never share a path.
 
 from __future__ import annotations
 
+import itertools
 import re
 
-__all__ = ["KEYWORDS", "format_path", "format_segment", "parse_path"]
+__all__ = ["KEYWORDS", "format_path", "format_segment", "format_segments", "parse_path"]
 
 # Words the query language reserves; a key spelled like one is written in backticks.
 KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "null", "exists"})
@@ -36,6 +37,26 @@ def format_segment(segment: str) -> str:
         if len(_formatted) < 100_000:
             _formatted[segment] = text
     return text
+
+
+# Every spelling of a keyword (``AND``, ``And``...): 2**len variants of each, 152 in all.
+_KEYWORD_SPELLINGS = frozenset(
+    "".join(c.upper() if bit else c for c, bit in zip(word, bits, strict=True))
+    for word in KEYWORDS
+    for bits in itertools.product((0, 1), repeat=len(word))
+)
+
+
+def format_segments(segments: list[str]) -> list[str]:
+    """:func:`format_segment` of each key. The keys of a many-keys ``update()`` come here:
+    when they are all plain names, which the checks tell in C, they are the list itself."""
+    if (
+        "".join(segments).isascii()
+        and all(map(str.isidentifier, segments))
+        and _KEYWORD_SPELLINGS.isdisjoint(segments)
+    ):
+        return segments
+    return list(map(format_segment, segments))
 
 
 def format_path(segments: tuple[str, ...] | list[str]) -> str:

@@ -110,8 +110,17 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    ItemsView,
+    Iterator,
+    KeysView,
+    Mapping,
+    Sequence,
+)
 from functools import partial
+from itertools import repeat
 from sys import _getframe
 from typing import Any
 
@@ -339,6 +348,10 @@ class Config(ConfigNode):
         origins = source.origins if lock is None else {}
         origin = source.origin if lock is None else lock
         descs = source.descs
+        simple = not base and lock is None and not defaults and not origins and not descs
+        if simple and self._new_atoms(values):
+            self._add_atoms(values, origin)
+            return
         node = self._node_at(base)
         if node is None:  # the node was replaced since the caller read it
             node = ConfigNode(self, base)
@@ -378,6 +391,34 @@ class Config(ConfigNode):
                     lock is None,
                 )
         self._commit(writes, allow, lock=lock)
+
+    def _new_atoms(self, values: Mapping[Any, Any]) -> bool:
+        """Whether ``values`` only adds top-level keys, each a plain name and an atom: the
+        usual ``update()`` (a dict of hyperparameters, ``vars(args)``), which
+        :meth:`_add_atoms` applies without planning each key. The checks run in C."""
+        keys = values.keys()
+        return (
+            _plain_keys(keys)
+            and set(map(type, values.values())) <= _ATOM_TYPES
+            and self._data.keys().isdisjoint(keys)
+            and (not self._locks or {p[0] for p in self._locks}.isdisjoint(keys))
+        )
+
+    def _add_atoms(self, values: Mapping[str, Any], origin: str) -> None:
+        """Add new top-level atoms (see :meth:`_new_atoms`): what :meth:`_commit` does with
+        them, with no change to check and nothing to replace."""
+        keys, atoms = values.keys(), values.values()
+        changes = list(map(_change, zip(zip(keys), atoms, repeat(origin), repeat(None))))
+        if not changes:
+            return
+        if self._callback is not None:
+            self._callback(changes)
+        self._data.update(values)
+        if origin:
+            self._origins.update(dict.fromkeys(keys, origin))
+        if self._descs:  # a note belongs to the value it came with, not to a new one
+            for key in keys:
+                self._descs.pop(key, None)
 
     def _plan(
         self,
@@ -698,6 +739,17 @@ def _read(other: Any, origin: str, frame: Any) -> Any:
     ):
         return Source(dict(other), origin)  # pairs, as dict.update() takes them
     return read_source(other, origin, frame=frame)
+
+
+def _plain_keys(keys: Collection[Any]) -> bool:
+    """Whether every key is a ``str`` that :meth:`Config._key` keeps as it is: not empty, no
+    leading or trailing dash. (A NUL inside a key can only make this say no.)"""
+    if set(map(type, keys)) - {str}:
+        return False
+    text = "\x00".join(keys)
+    return not (
+        "" in keys or text[:1] == "-" or text[-1:] == "-" or "\x00-" in text or "-\x00" in text
+    )
 
 
 def _listed_below(source: Any, rel: tuple[str, ...], use_origins: bool) -> bool:

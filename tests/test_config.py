@@ -809,6 +809,32 @@ def test_the_callback_gets_one_list_of_changes_per_operation() -> None:
     assert all(type(call) is list and all(type(c) is Change for c in call) for call in rec.calls)
 
 
+def test_an_update_of_new_top_level_values_is_one_call_of_changes_in_order() -> None:
+    # The usual update() (new keys, plain values) skips the per-key planning: the same
+    # changes, origins and key rules as any other write.
+    rec = Recorder()
+    cfg = Config({"kept": 1}, callback=rec)
+    rec.calls.clear()
+    values = {"lr": 0.1, "epochs": 3, "opt": "adam", "flag": True, "none": None,
+              "_hidden": 1, "a.b": 2, "ключ": 3, "warmup-steps": 4}  # fmt: skip
+    cfg.update(values)
+    line = line_above()
+    assert rec.calls == [[Change((k,), v, line) for k, v in values.items()]]
+    shown = {k: v for k, v in values.items() if k != "_hidden"}
+    assert cfg.as_dict() == {"kept": 1, **shown} and list(cfg)[:2] == ["kept", "lr"]
+    assert cfg["_hidden"] == 1 and cfg.origin("_hidden") == line
+    assert {k: cfg.origin((k,)) for k in values} == dict.fromkeys(values, line)
+    cfg.update({"--new-": 5, "other": 6})  # a dashed key: stripped, as any write does
+    assert cfg["new"] == 5 and list(cfg)[-2:] == ["new", "other"]
+    for bad in ({"ok": 1, 2: "x"}, {"ok": 1, "": "x"}, {"ok": 1, "-": "x"}):
+        with pytest.raises(ConfigError):
+            cfg.update(bad)
+        assert "ok" not in cfg
+    with pytest.raises(ConfigValueError, match="epochs"):
+        cfg.update({"fresh": 1, "epochs": 4})
+    assert "fresh" not in cfg
+
+
 def test_the_constructor_values_are_one_call() -> None:
     rec = Recorder()
     Config({"a": 1, "b": 2}, callback=rec)
@@ -881,6 +907,7 @@ def test_the_callback_runs_before_the_change_so_a_refusal_leaves_the_config_unch
         lambda: config.__setitem__("new", 1),
         lambda: setattr(config.train, "epochs", 4),
         lambda: config.update({"lr": 0.3, "x": 1}),
+        lambda: config.update({"x": 1, "y": "two"}),
         lambda: config.__delitem__("lr"),
         lambda: config.layers.append(2),
         lambda: config["a"]["b"].__setitem__("c", 1),

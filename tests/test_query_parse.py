@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from runconfig._paths import format_segment, parse_path
+from runconfig._paths import format_segment, format_segments, parse_path
 from runconfig.errors import QueryError
 from runconfig.query import (
     And,
@@ -178,28 +178,41 @@ def test_a_path_written_back_parses_to_itself(text: str, path: Path) -> None:
     assert parse_query(f"exists({path})") == Exists(path)
 
 
-@pytest.mark.parametrize(
-    ("key", "written"),
-    [
-        ("lr", "lr"),
-        ("_private", "_private"),
-        ("warmup-steps", "warmup-steps"),  # a dash is plain, though not an identifier
-        ("exists_x", "exists_x"),  # longer than any keyword
-        ("and", "`and`"),
-        ("AND", "`AND`"),  # keywords in any case
-        ("Null", "`Null`"),
-        ("ключ", "`ключ`"),  # an identifier, but not ASCII
-        ("1st", "`1st`"),
-        ("a.b", "`a.b`"),
-        ("a b", "`a b`"),
-        ("-x", "`-x`"),
-        ("back`tick", "`back``tick`"),
-    ],
-)
+KEYS_WRITTEN = [
+    ("lr", "lr"),
+    ("_private", "_private"),
+    ("warmup-steps", "warmup-steps"),  # a dash is plain, though not an identifier
+    ("exists_x", "exists_x"),  # longer than any keyword
+    ("and", "`and`"),
+    ("AND", "`AND`"),  # keywords in any case
+    ("Null", "`Null`"),
+    ("ключ", "`ключ`"),  # an identifier, but not ASCII
+    ("1st", "`1st`"),
+    ("a.b", "`a.b`"),
+    ("a b", "`a b`"),
+    ("-x", "`-x`"),
+    ("back`tick", "`back``tick`"),
+]
+
+
+@pytest.mark.parametrize(("key", "written"), KEYS_WRITTEN)
 def test_a_key_is_written_plain_or_in_backticks(key: str, written: str) -> None:
     assert format_segment(key) == written
     assert format_segment(key) == written  # from the cache too
     assert parse_path(written) == (key,)
+
+
+@pytest.mark.parametrize(("key", "written"), KEYS_WRITTEN)
+def test_many_keys_are_written_as_each_alone(key: str, written: str) -> None:
+    # format_segments tells plain names apart in C, for the keys of a whole update().
+    plain = ["lr", "batch_size", "x1", "exists_x"]
+    assert format_segments([*plain, key]) == [*plain, written]
+    assert format_segments([key]) == [written]
+
+
+def test_every_spelling_of_a_keyword_among_many_keys_is_quoted() -> None:
+    spellings = ["and", "AND", "aNd", "Or", "nOT", "IN", "True", "fALSE", "NULL", "eXiStS"]
+    assert format_segments(["lr", *spellings]) == ["lr", *(f"`{w}`" for w in spellings)]
 
 
 def test_a_path_remembers_its_column() -> None:

@@ -21,6 +21,7 @@ import pytest
 from conftest import run_python
 
 from runconfig._entries import REMOVED, Change, dumps
+from runconfig._paths import format_path
 from runconfig.errors import StoreError
 from runconfig.store import (
     OrderKey,
@@ -345,6 +346,59 @@ def test_a_top_level_key_set_one_write_at_a_time_is_stored_exactly(
         assert same(got.config[key], value)
         assert got.origins[key] == f"x.py:{value!r}"
         assert list(got.config) == ["lr", "train"]
+
+
+# Scalars of every type that the short rows of a batch hold, then the edges of each
+# encoding, which take the general rows.
+PLAIN: list[Any] = [1, -7, 0, 2**53 + 1, 2**63 - 1, -(2**63), 1.5, -2.5, 5e-324, 1e308,
+                    "", "x", "0", "värde 🎉", True, False, None]  # fmt: skip
+EDGES: list[Any] = [2**63, 2**70, -(10**400), 0.0, -0.0, float("nan"), float("inf"),
+                    float("-inf")]  # fmt: skip
+
+
+@pytest.mark.parametrize("mode", ["a-batch-per-type", "types-interleaved", "edges-and-quoted-keys"])
+def test_many_new_keys_in_one_write_are_stored_as_one_key_writes_store_them(
+    store: RunStore, store_location: str, mode: str
+) -> None:
+    # Many new top-level scalars (an update() of hyperparameters) are written a batch per
+    # type of value, their rows built a column at a time: each row must be the row that
+    # writing the keys one by one gives.
+    values, keys = list(PLAIN), [f"k{i}" for i in range(len(PLAIN))]
+    if mode == "edges-and-quoted-keys":
+        values += EDGES + (["nul\x00inside"] if store.dialect == "sqlite" else [])
+        keys += [f"e{i}" for i in range(len(values) - len(keys) - 4)] + ["a.b", "AND", "1x", "a b"]
+    changes = [Change((k,), v, None if i % 3 else f"x.py:{i}", "a note" if i % 4 == 1 else None)
+               for i, (k, v) in enumerate(zip(keys, values, strict=True))]  # fmt: skip
+    one_by_one = store.create_run(make_run("one-by-one", config={"first": 1}))
+    batched = store.create_run(make_run("batched", config={"first": 1}))
+    assert one_by_one.rid is not None and batched.rid is not None
+    for change in changes:
+        store.write_changes(one_by_one.rid, "c", [change])
+    written = changes
+    if mode != "a-batch-per-type":
+        store.write_changes(batched.rid, "c", changes)
+    else:
+        by_type: dict[type, list[Change]] = {}
+        for change in changes:
+            by_type.setdefault(type(change.value), []).append(change)
+        for batch in by_type.values():
+            store.write_changes(batched.rid, "c", batch)
+        written = [change for batch in by_type.values() for change in batch]
+
+    def rows(rid: int) -> list[tuple[str, ...]]:
+        select = 'SELECT path, kind, num, txt, value, origin, "desc" FROM rc_entries'
+        got = raw_rows(store_location, f"{select} WHERE rid = {rid} ORDER BY path")
+        return [tuple(map(repr, row)) for row in got]
+
+    assert rows(batched.rid) == rows(one_by_one.rid)
+    got = store.get_run("batched")
+    assert got is not None
+    assert same(got.config, {"first": 1, **{c.path[0]: c.value for c in written}})
+    assert got.origins == {format_path(c.path): c.origin for c in changes if c.origin}
+    assert got.descs == {format_path(c.path): c.desc for c in changes if c.desc}
+    store.write_changes(batched.rid, "c", [Change(("k0",), "changed")])  # known as written
+    got = store.get_run("batched")
+    assert got is not None and got.config["k0"] == "changed"
 
 
 def test_origins_and_descs_are_kept_per_path(live: Callable[..., RunData]) -> None:

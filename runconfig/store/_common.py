@@ -15,6 +15,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import dataclasses
+import operator
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -24,7 +25,7 @@ from types import TracebackType
 from typing import Any
 
 from runconfig._entries import REMOVED, Change, build_tree, dumps, entries_at, loads
-from runconfig._paths import format_path, format_segment
+from runconfig._paths import format_path, format_segment, format_segments
 from runconfig.errors import StoreError
 from runconfig.store import schema
 from runconfig.store._select import RunSelect
@@ -49,6 +50,9 @@ STALE_AFTER = timedelta(seconds=90)
 BATCH = 1000  # runs per transaction in bulk_insert
 CHUNK = 500  # rids per IN (...) list
 _SCALARS = frozenset({str, float, int, bool, type(None)})  # what _write_one takes
+_KIND = {str: "s", float: "n", int: "n", bool: "b", type(None): "z"}  # a scalar's entry kind
+# The fields of a Change (_PATH also takes the first key of a path).
+_PATH, _VALUE, _ORIGIN, _DESC = map(operator.itemgetter, range(4))
 
 
 def now() -> str:
@@ -128,6 +132,24 @@ def migrate(execute: Callable[[str], object], version: int, dialect: str) -> Non
         f"('schema_version', '{int(schema.SCHEMA_VERSION)}') "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
     )
+
+
+def _new_leaves(
+    changes: Sequence[Change], known: Mapping[str, str]
+) -> tuple[list[str], list[Any]] | None:
+    """``(paths, values)`` when every change sets a new top-level key (not in ``known``,
+    each once) to a scalar; None otherwise. The checks run in C: this is the first step of
+    every ``update()`` of many keys."""
+    keys = list(map(_PATH, changes))
+    if set(map(len, keys)) != {1}:
+        return None
+    values = list(map(_VALUE, changes))
+    if not set(map(type, values)) <= _SCALARS:
+        return None
+    paths = format_segments(list(map(_PATH, keys)))
+    if len(set(paths)) != len(paths) or not known.keys().isdisjoint(paths):
+        return None
+    return paths, values
 
 
 def _add(plan: list[tuple[str, list[Row]]], statement: str, row: Row) -> None:
@@ -343,6 +365,13 @@ class SqlStore(RunStore):
         """The statements that apply ``changes`` to a run whose paths are ``known``
         (updated as planned); consecutive like statements share one batch."""
         sql = self._sql
+        new = _new_leaves(changes, known) if len(changes) > 1 else None
+        if new is not None:  # an update() of new top-level keys: a batch per type of value
+            paths, values = new
+            known.update(zip(paths, map(_KIND.__getitem__, map(type, values)), strict=True))
+            origins, descs = list(map(_ORIGIN, changes)), list(map(_DESC, changes))
+            batches = sql.leaf_inserts(rid, section, paths, values, seq, origins, descs)
+            return batches, seq + len(paths)
         plan: list[tuple[str, list[Row]]] = []
         for path, value, origin, desc in changes:
             if len(path) == 1 and type(value) in _SCALARS:
