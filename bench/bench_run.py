@@ -19,11 +19,12 @@ Figures and floors:
   postgresql://postgres@127.0.0.1:5432/test): reported, no floor.
 
 Each measurement runs in a process of its own (``--worker NAME DIR``). The two write
-figures are the median over 5 fresh processes (ours and the raw baseline in turn), each
-the median of its 2,000 sets or 30 updates: one process differs from the next by up to
-1.6x on this kind of shared machine. Under each, the same figure "on the issue's
-machine": ours scaled by the wandb figure the issue quotes (~155 µs a set, 7 ms an
-update) over wandb measured here in the same run.
+figures are the median over 5 fresh processes, each the median of its 2,000 sets or 30
+updates, ours and the raw baseline's taken in turn, one operation of each, in the same
+process: this shared machine's speed drifts by up to 2x from one second to the next (a
+pure-Python loop takes 280 or 590 ms), so only figures taken side by side compare. Under
+each, the same figure "on the issue's machine": ours scaled by the wandb figure the issue
+quotes (~155 µs a set, 7 ms an update) over wandb measured here in the same run.
 """
 
 from __future__ import annotations
@@ -115,11 +116,26 @@ def _timed(op: Callable[[int], Any], count: int) -> dict[str, Any]:
     return {"median": statistics.median(times), "min": min(times)}
 
 
+def _interleaved(ours: Callable[[int], Any], raw: Callable[[int], Any], count: int) -> Any:
+    """Ours and the raw baseline, one operation of each in turn: the machine's speed, which
+    drifts by up to 2x from one second to the next here, weighs on both alike."""
+    if os.environ.get("BENCH_PROFILE"):
+        return {"profile": profile_top(lambda: [ours(i) for i in range(count)])}
+    times: dict[str, list[float]] = {"ours": [], "raw": []}
+    for i in range(count):
+        for name, op in (("ours", ours), ("raw", raw)):
+            t = time.perf_counter()
+            op(i)
+            times[name].append(time.perf_counter() - t)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def _batch(i: int) -> dict[str, int]:
     return {f"u{i}_{j}": j for j in range(KEYS)}
 
 
-def _raw_sqlite(tmp: str, many: bool) -> dict[str, float]:
+def _raw_sqlite(tmp: str) -> tuple[Callable[[int], None], Callable[[int], None]]:
+    """The baseline's one set and one update: raw sqlite3 with the store's pragmas."""
     conn = sqlite3.connect(os.path.join(tmp, "raw.db"), isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
@@ -137,10 +153,12 @@ def _raw_sqlite(tmp: str, many: bool) -> dict[str, float]:
         )
         conn.execute("COMMIT")
 
-    return _timed(batch, UPDATES) if many else _timed(one, SETS)
+    return one, batch
 
 
-def _ours(store: str, many: bool, count: int = SETS) -> dict[str, float]:
+def _ours(store: str, tmp: str | None, many: bool, count: int = SETS) -> dict[str, float]:
+    """Our sets or updates on a live run; interleaved with the raw baseline's when ``tmp``
+    (where its file goes) is given."""
     import runconfig
 
     run = runconfig.init(project="bench", config=CONFIG, store=store)
@@ -149,7 +167,15 @@ def _ours(store: str, many: bool, count: int = SETS) -> dict[str, float]:
     def one(i: int) -> None:
         run.config[keys[i]] = i
 
-    result = _timed(lambda i: run.config.update(_batch(i)), UPDATES) if many else _timed(one, count)
+    def batch(i: int) -> None:
+        run.config.update(_batch(i))
+
+    op, n = (batch, UPDATES) if many else (one, count)
+    if tmp is None:
+        result = _timed(op, n)
+    else:
+        raw_one, raw_batch = _raw_sqlite(tmp)
+        result = _interleaved(op, raw_batch if many else raw_one, n)
     runconfig.finish()
     return result
 
@@ -184,12 +210,10 @@ def _mlflow(tmp: str, many: bool) -> dict[str, float]:
 def run_worker(name: str, tmp: str) -> None:
     kind, _, many = name.partition(":")
     batch = many == "update"
-    if kind == "raw":
-        emit(_raw_sqlite(tmp, batch))
-    elif kind == "ours":
-        emit(_ours(os.path.join(tmp, "runs.db"), batch))
+    if kind == "ours":
+        emit(_ours(os.path.join(tmp, "runs.db"), tmp, batch))
     elif kind == "postgresql":
-        emit(_ours(tmp, batch, count=1000))
+        emit(_ours(tmp, None, batch, count=1000))
     elif kind == "wandb":
         emit(_wandb(tmp, batch))
     elif kind == "mlflow":
@@ -226,14 +250,16 @@ def bench_postgres() -> Row:
 
 
 def _processes(how: str) -> tuple[list[float], list[float]]:
-    """Medians of ours and of the raw baseline, in PROCESSES fresh processes taken in turn."""
+    """Medians of ours and of the raw baseline (timed in turn in one process), in each of
+    PROCESSES fresh processes."""
     ours: list[float] = []
     raw: list[float] = []
     for _ in range(PROCESSES):
-        for name, into in ((f"ours:{how}", ours), (f"raw:{how}", raw)):
-            value = _measure(name)
-            if value is not None:
-                into.append(value)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = worker(__file__, f"ours:{how}", tmp, env={**PEER_ENV}, cwd=tmp)
+        if out is not None:
+            ours.append(out["ours"])
+            raw.append(out["raw"])
     return ours, raw
 
 
@@ -282,6 +308,9 @@ def measure() -> list[Row]:
             )
         if row.passed is False:
             row.note += "; " + _measure(f"ours:{how}", "profile", profile=True)
+        if ours and raw:  # the ratio in each process, where both saw the same machine
+            ratios = sorted(o / r for o, r in zip(ours, raw, strict=True))
+            row.note += f"; ours / raw per process {ratios[0]:.2f}-{ratios[-1]:.2f}"
         rows += [row, _scaled(label.split(" (")[0], row.ours, wandb, how, floor)]
     rows.append(bench_postgres())
     return rows

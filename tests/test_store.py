@@ -367,7 +367,14 @@ def test_many_new_keys_in_one_write_are_stored_as_one_key_writes_store_them(
     if mode == "edges-and-quoted-keys":
         values += EDGES + (["nul\x00inside"] if store.dialect == "sqlite" else [])
         keys += [f"e{i}" for i in range(len(values) - len(keys) - 4)] + ["a.b", "AND", "1x", "a b"]
-    changes = [Change((k,), v, None if i % 3 else f"x.py:{i}", "a note" if i % 4 == 1 else None)
+    # Origins and notes: every row has one, none has, or some have (each binds differently).
+    origins = {"a-batch-per-type": lambda i: f"x.py:{i}",  # as update() gives them
+               "types-interleaved": lambda i: None if i % 3 else f"x.py:{i}",
+               "edges-and-quoted-keys": lambda i: None}[mode]  # fmt: skip
+    descs = {"a-batch-per-type": lambda i: None,
+             "types-interleaved": lambda i: "a note" if i % 4 == 1 else None,
+             "edges-and-quoted-keys": lambda i: f"note {i}"}[mode]  # fmt: skip
+    changes = [Change((k,), v, origins(i), descs(i))
                for i, (k, v) in enumerate(zip(keys, values, strict=True))]  # fmt: skip
     one_by_one = store.create_run(make_run("one-by-one", config={"first": 1}))
     batched = store.create_run(make_run("batched", config={"first": 1}))

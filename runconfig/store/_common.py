@@ -273,7 +273,8 @@ class SqlStore(RunStore):
 
         The store remembers which paths a run has (its own writes), so each change costs
         only the statements it needs, and like statements of one call run as one batch: a
-        new key is one INSERT; ``update()`` of 1,000 keys one ``executemany``. A single
+        new key is one INSERT; ``update()`` of 1,000 new keys one ``executemany`` per type
+        of value (see :meth:`Statements.leaf_inserts`). A single
         statement runs on its own, which is atomic and durable without BEGIN/COMMIT.
         """
         if not changes:
@@ -287,7 +288,7 @@ class SqlStore(RunStore):
             return
         with self._guard("write changes"):
             try:
-                if not all(c.path for c in changes):
+                if not all(map(_PATH, changes)):  # a whole-tree change among them
                     with self._transaction(write=True):
                         self._apply_in_order(rid, section, changes)
                     return

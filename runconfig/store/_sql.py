@@ -121,6 +121,18 @@ def tree_rows(
     return seq
 
 
+# The kind and the value columns of a new leaf of each scalar type, as leaf_inserts binds
+# them. An int is bound twice, the engine making the double and the text: in C, where
+# float() and repr() in Python take a third of the rows' building.
+_LEAF_COLUMNS: dict[type, tuple[str, dict[str, str]]] = {
+    float: ("n", {"num": "?"}),
+    int: ("n", {"num": "CAST(? AS DOUBLE PRECISION)", "value": "CAST(? AS TEXT)"}),
+    str: ("s", {"txt": "?"}),
+    bool: ("b", {"num": "?"}),
+    type(None): ("z", {}),
+}
+
+
 def _leaf_columns(t: type, values: Sequence[Any]) -> list[Iterable[Any]] | None:
     """The columns that :meth:`Statements.leaf_inserts` binds for ``values``, all of type
     ``t``, between the path and the seq; None when one of them needs the general row."""
@@ -164,22 +176,9 @@ class Statements:
         entry = f"INSERT INTO rc_entries ({ENTRY_COLUMNS}) VALUES ({marks})"
         self.insert_entry = q(entry)
 
-        # New leaves of one type (see leaf_inserts): only the columns that type fills are
-        # bound, the kind is in the text. A fifth fewer rows' worth of binding and reading.
-        def insert_leaf(kind: str, **columns: str) -> str:
-            names = ", ".join(["rid, section, path, kind", *columns, 'seq, origin, "desc"'])
-            marks = ", ".join([f"?, ?, ?, '{kind}'", *columns.values(), f"?, {t}, {t}"])
-            return q(f"INSERT INTO rc_entries ({names}) VALUES ({marks})")
-
-        self._insert_leaf: dict[type, str] = {
-            float: insert_leaf("n", num="?"),
-            # An int is bound twice, the engine making the double and the text: in C, where
-            # float() and repr() in Python take a third of the rows' building.
-            int: insert_leaf("n", num="CAST(? AS DOUBLE PRECISION)", value="CAST(? AS TEXT)"),
-            str: insert_leaf("s", txt="?"),
-            bool: insert_leaf("b", num="?"),
-            type(None): insert_leaf("z"),
-        }
+        # New leaves of one type (leaf_inserts), by the marks of origin and desc.
+        self._placeholder, self._null_mark = placeholder, t
+        self._leaf_inserts: dict[tuple[type, str, str], str] = {}
         # A changed node keeps its seq, so the key keeps its place in the tree.
         self.upsert_entry = q(
             entry + " ON CONFLICT (rid, section, path) DO UPDATE SET kind = excluded.kind, "
@@ -266,14 +265,13 @@ class Statements:
     ) -> list[tuple[str, list[Row]]]:
         """The statements and rows that insert new leaves, ``paths[i]`` holding the scalar
         ``values[i]``, numbered from ``seq + 1``: one ``executemany`` batch per type of
-        value, each binding only the columns that type fills. The many-keys ``update()``
-        comes here: its rows are built a column at a time, in C (``zip``, ``map``), where
-        :meth:`leaf_row` would take a call per key. A value the short forms cannot hold
-        (NaN, an infinity, zero, an int past a double, a string with NUL) sends its type's
-        batch through :meth:`leaf_row`."""
-        nt = self.null_text
-        origins = [nt if o is None else o for o in origins] if None in origins else origins
-        descs = [nt if d is None else d for d in descs] if None in descs else descs
+        value, each binding only the columns that type fills, and origin and desc only
+        where some row has one (a NULL marker costs a function call per row).
+
+        The many-keys ``update()`` comes here: its rows are built a column at a time, in C
+        (``zip``, ``map``), where :meth:`leaf_row` would take a call per key. A value that
+        the short forms cannot hold (NaN, an infinity, zero, an int past 64 bits) sends the
+        batch of its type through :meth:`leaf_row`."""
         every: tuple[Sequence[Any], ...] = (
             paths, values, range(seq + 1, seq + 1 + len(paths)), origins, descs
         )  # fmt: skip
@@ -290,10 +288,38 @@ class Statements:
             if columns is None:  # a value the short form cannot hold: the general rows
                 rows = list(map(self.leaf_row, repeat(rid), repeat(section), p, v, s, o, d))
                 plan.append((self.insert_entry, rows))
-            else:
-                rows = list(zip(repeat(rid), repeat(section), p, *columns, s, o, d))
-                plan.append((self._insert_leaf[t], rows))
+                continue
+            origin_mark, o_columns = self._nullable(o)
+            desc_mark, d_columns = self._nullable(d)
+            rows = list(zip(repeat(rid), repeat(section), p, *columns, s, *o_columns, *d_columns))
+            plan.append((self._leaf_insert(t, origin_mark, desc_mark), rows))
         return plan
+
+    def _nullable(self, column: Sequence[Any]) -> tuple[str, list[Sequence[Any]]]:
+        """How a batch binds a column that may hold NULLs: its mark in the statement ('' to
+        leave it out, all NULL) and what to bind."""
+        if None not in column:
+            return "?", [column]
+        if column.count(None) == len(column):
+            return "", []
+        nt = self.null_text
+        return self._null_mark, [column if nt is None else [nt if x is None else x for x in column]]
+
+    def _leaf_insert(self, t: type, origin_mark: str, desc_mark: str) -> str:
+        """The INSERT of :meth:`leaf_inserts` for values of type ``t``."""
+        key = (t, origin_mark, desc_mark)
+        statement = self._leaf_inserts.get(key)
+        if statement is None:
+            kind, columns = _LEAF_COLUMNS[t]
+            names = ["rid", "section", "path", "kind", *columns, "seq"]
+            marks = ["?", "?", "?", f"'{kind}'", *columns.values(), "?"]
+            for name, mark in (("origin", origin_mark), ('"desc"', desc_mark)):
+                if mark:
+                    names.append(name)
+                    marks.append(mark)
+            statement = f"INSERT INTO rc_entries ({', '.join(names)}) VALUES ({', '.join(marks)})"
+            statement = self._leaf_inserts[key] = statement.replace("?", self._placeholder)
+        return statement
 
     def leaf_row(
         self, rid: int, section: str, path: str, value: Any, seq: int, origin: Any, desc: Any
