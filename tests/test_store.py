@@ -34,6 +34,7 @@ from runconfig.store import (
     schema,
 )
 from runconfig.store._common import now, process_start_token
+from runconfig.store._sql import LEAF_CHUNK
 
 
 def make_run(name: str = "run", project: str = "proj", **fields: Any) -> RunData:
@@ -356,7 +357,9 @@ EDGES: list[Any] = [2**63, 2**70, -(10**400), 0.0, -0.0, float("nan"), float("in
                     float("-inf")]  # fmt: skip
 
 
-@pytest.mark.parametrize("mode", ["a-batch-per-type", "types-interleaved", "edges-and-quoted-keys"])
+@pytest.mark.parametrize(
+    "mode", ["a-batch-per-type", "types-interleaved", "edges-and-quoted-keys", "past-a-chunk"]
+)
 def test_many_new_keys_in_one_write_are_stored_as_one_key_writes_store_them(
     store: RunStore, store_location: str, mode: str
 ) -> None:
@@ -364,14 +367,19 @@ def test_many_new_keys_in_one_write_are_stored_as_one_key_writes_store_them(
     # type of value, their rows built a column at a time: each row must be the row that
     # writing the keys one by one gives.
     values, keys = list(PLAIN), [f"k{i}" for i in range(len(PLAIN))]
+    if mode == "past-a-chunk":  # more rows of a type than one INSERT takes, and a rest
+        values += [v for i in range(2 * LEAF_CHUNK + 7) for v in (i * 7, i + 0.5, f"s{i}")]
+        keys = [f"k{i}" for i in range(len(values))]
     if mode == "edges-and-quoted-keys":
         values += EDGES + (["nul\x00inside"] if store.dialect == "sqlite" else [])
         keys += [f"e{i}" for i in range(len(values) - len(keys) - 4)] + ["a.b", "AND", "1x", "a b"]
     # Origins and notes: every row has one, none has, or some have (each binds differently).
     origins = {"a-batch-per-type": lambda i: f"x.py:{i}",  # as update() gives them
+               "past-a-chunk": lambda i: "x.py:1",
                "types-interleaved": lambda i: None if i % 3 else f"x.py:{i}",
                "edges-and-quoted-keys": lambda i: None}[mode]  # fmt: skip
     descs = {"a-batch-per-type": lambda i: None,
+             "past-a-chunk": lambda i: None,
              "types-interleaved": lambda i: "a note" if i % 4 == 1 else None,
              "edges-and-quoted-keys": lambda i: f"note {i}"}[mode]  # fmt: skip
     changes = [Change((k,), v, origins(i), descs(i))

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta, timezone
+from itertools import chain
 from types import TracebackType
 from typing import Any
 
@@ -51,7 +52,7 @@ BATCH = 1000  # runs per transaction in bulk_insert
 CHUNK = 500  # rids per IN (...) list
 _SCALARS = frozenset({str, float, int, bool, type(None)})  # what _write_one takes
 _KIND = {str: "s", float: "n", int: "n", bool: "b", type(None): "z"}  # a scalar's entry kind
-# The fields of a Change (_PATH also takes the first key of a path).
+# The fields of a Change.
 _PATH, _VALUE, _ORIGIN, _DESC = map(operator.itemgetter, range(4))
 
 
@@ -140,13 +141,13 @@ def _new_leaves(
     """``(paths, values)`` when every change sets a new top-level key (not in ``known``,
     each once) to a scalar; None otherwise. The checks run in C: this is the first step of
     every ``update()`` of many keys."""
-    keys = list(map(_PATH, changes))
-    if set(map(len, keys)) != {1}:
+    keys = list(chain.from_iterable(map(_PATH, changes)))
+    if len(keys) != len(changes):  # no path is empty here: each has one key
         return None
     values = list(map(_VALUE, changes))
     if not set(map(type, values)) <= _SCALARS:
         return None
-    paths = format_segments(list(map(_PATH, keys)))
+    paths = format_segments(keys)
     if len(set(paths)) != len(paths) or not known.keys().isdisjoint(paths):
         return None
     return paths, values
