@@ -416,6 +416,28 @@ def test_many_new_keys_in_one_write_are_stored_as_one_key_writes_store_them(
     assert got is not None and got.config["k0"] == "changed"
 
 
+def test_many_new_summary_keys_in_one_write_go_to_the_summary(
+    live: Callable[..., RunData],
+) -> None:
+    metrics = {f"m{i}": [i, i / 4, f"v{i}"][i % 3] for i in range(2 * LEAF_CHUNK + 1)}
+    got = live(*(Change((k,), v) for k, v in metrics.items()), section="s")
+    assert same(got.summary, metrics)
+    assert got.config == {"lr": 0.1, "train": {"epochs": 2, "bs": 8}}
+
+
+def test_many_new_keys_written_to_runs_in_turn_each_land_in_their_run(store: RunStore) -> None:
+    runs = [store.create_run(make_run(f"r{n}")) for n in range(3)]
+    for round_ in range(2):
+        for n, run in enumerate(runs):
+            assert run.rid is not None
+            batch = [Change((f"k{round_}_{i}",), n * 1000 + i) for i in range(LEAF_CHUNK + 1)]
+            store.write_changes(run.rid, "c", batch)
+    for n in range(3):
+        got = store.get_run(f"r{n}")
+        assert got is not None and len(got.config) == 2 * (LEAF_CHUNK + 1)
+        assert set(got.config.values()) == {n * 1000 + i for i in range(LEAF_CHUNK + 1)}
+
+
 def test_origins_and_descs_are_kept_per_path(live: Callable[..., RunData]) -> None:
     live(Change(("lr",), 0.2, "config-defaults.yaml:3", "learning rate"))
     got = live(Change(("lr",), 0.3, "argparse --lr"), Change(("train", "bs"), 16, "train.py:9"))

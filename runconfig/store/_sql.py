@@ -125,6 +125,8 @@ def tree_rows(
 # rows through executemany, and at most 800 parameters (older SQLite allows 999).
 LEAF_CHUNK = 100
 
+_SECTION_SQL = {"c": "'c'", "s": "'s'"}  # the sections, as SQL literals
+
 # The kind and the value columns of a new leaf of each scalar type, as leaf_inserts binds
 # them. An int is bound twice, the engine making the double and the text: in C, where
 # float() and repr() in Python take a third of the rows' building.
@@ -182,7 +184,7 @@ class Statements:
 
         # New leaves of one type (leaf_inserts), by the marks of origin and desc.
         self._placeholder, self._null_mark = placeholder, t
-        self._leaf_inserts: dict[tuple[type, str, str, int], str] = {}
+        self._leaf_inserts: dict[tuple[int, str, type, str, str, int], str] = {}
         # A changed node keeps its seq, so the key keeps its place in the tree.
         self.upsert_entry = q(
             entry + " ON CONFLICT (rid, section, path) DO UPDATE SET kind = excluded.kind, "
@@ -268,14 +270,16 @@ class Statements:
         descs: list[Any],
     ) -> list[tuple[str, list[Row]]]:
         """The statements and rows that insert new leaves, ``paths[i]`` holding the scalar
-        ``values[i]``, numbered from ``seq + 1``: one ``executemany`` batch per type of
-        value, each binding only the columns that type fills, and origin and desc only
-        where some row has one (a NULL marker costs a function call per row).
+        ``values[i]``, numbered from ``seq + 1``.
 
-        The many-keys ``update()`` comes here: its rows are built a column at a time, in C
-        (``zip``, ``map``), where :meth:`leaf_row` would take a call per key. A value that
-        the short forms cannot hold (NaN, an infinity, zero, an int past 64 bits) sends the
-        batch of its type through :meth:`leaf_row`."""
+        The many-keys ``update()`` comes here, so each choice is measured: a statement per
+        type of value, binding only the columns that type fills (the kind, the run and the
+        section are in its text), origin and desc only where some row has one (a NULL
+        marker costs a function call per row); rows built a column at a time in C
+        (``zip``, ``map``), where :meth:`leaf_row` takes a call per key; LEAF_CHUNK rows to
+        an ``INSERT ... VALUES (...), (...)``, the rest through ``executemany``. A value
+        that the short forms cannot hold (NaN, an infinity, zero, an int past 64 bits)
+        sends the batch of its type through :meth:`leaf_row`."""
         every: tuple[Sequence[Any], ...] = (
             paths, values, range(seq + 1, seq + 1 + len(paths)), origins, descs
         )  # fmt: skip
@@ -295,16 +299,16 @@ class Statements:
                 continue
             origin_mark, o_columns = self._nullable(o)
             desc_mark, d_columns = self._nullable(d)
-            rows = list(zip(repeat(rid), repeat(section), p, *columns, s, *o_columns, *d_columns))
-            # LEAF_CHUNK rows to a statement (one row of parameters), the rest one by one.
+            shape = (rid, section, t, origin_mark, desc_mark)
+            rows = list(zip(p, *columns, s, *o_columns, *d_columns, strict=True))
             whole = len(rows) - len(rows) % LEAF_CHUNK
             if whole:
-                chunk = self._leaf_insert(t, origin_mark, desc_mark, LEAF_CHUNK)
-                for start in range(0, whole, LEAF_CHUNK):
-                    flat = tuple(chain.from_iterable(rows[start : start + LEAF_CHUNK]))
-                    plan.append((chunk, [flat]))
+                flat = list(chain.from_iterable(rows[:whole]))
+                chunk, width = self._leaf_insert(*shape, LEAF_CHUNK), len(flat) // whole
+                step = width * LEAF_CHUNK
+                plan += [(chunk, [tuple(flat[i : i + step])]) for i in range(0, len(flat), step)]
             if whole < len(rows):
-                plan.append((self._leaf_insert(t, origin_mark, desc_mark), rows[whole:]))
+                plan.append((self._leaf_insert(*shape), rows[whole:]))
         return plan
 
     def _nullable(self, column: Sequence[Any]) -> tuple[str, list[Sequence[Any]]]:
@@ -317,14 +321,19 @@ class Statements:
         nt = self.null_text
         return self._null_mark, [column if nt is None else [nt if x is None else x for x in column]]
 
-    def _leaf_insert(self, t: type, origin_mark: str, desc_mark: str, rows: int = 1) -> str:
-        """The INSERT of :meth:`leaf_inserts` of ``rows`` values of type ``t``."""
-        key = (t, origin_mark, desc_mark, rows)
+    def _leaf_insert(
+        self, rid: int, section: str, t: type, origin_mark: str, desc_mark: str, rows: int = 1
+    ) -> str:
+        """The INSERT of :meth:`leaf_inserts`: ``rows`` values of type ``t`` in ``section``
+        of run ``rid`` (both ours, never a user's text, and fixed for a run's life)."""
+        key = (rid, section, t, origin_mark, desc_mark, rows)
         statement = self._leaf_inserts.get(key)
         if statement is None:
+            if len(self._leaf_inserts) >= 256:  # a process that went through many runs
+                self._leaf_inserts.clear()
             kind, columns = _LEAF_COLUMNS[t]
             names = ["rid", "section", "path", "kind", *columns, "seq"]
-            marks = ["?", "?", "?", f"'{kind}'", *columns.values(), "?"]
+            marks = [str(int(rid)), _SECTION_SQL[section], "?", f"'{kind}'", *columns.values(), "?"]
             for name, mark in (("origin", origin_mark), ('"desc"', desc_mark)):
                 if mark:
                     names.append(name)
