@@ -173,12 +173,13 @@ class SqlStore(RunStore):
     _integrity_error: type[Exception]
     _probe_order = False  # see runconfig.store._select
     _null_markers = False  # see runconfig.store._sql.Statements
+    _leaf_arrays = False  # likewise
 
     def __init__(self, conn: Any, location: str, placeholder: str) -> None:
         self._conn = conn
         self.location = location
         self._ph = placeholder
-        self._sql = Statements(placeholder, self._null_markers)
+        self._sql = Statements(placeholder, self._null_markers, self._leaf_arrays)
         self._lock = threading.Lock()
         self._seq: dict[int, int] = {}  # rid -> last seq used, for the runs written here
         # (rid, section) -> {path: kind} of the runs written here: what each change must do

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from itertools import chain, repeat
 from typing import Any
 
@@ -121,49 +121,49 @@ def tree_rows(
     return seq
 
 
-# Rows of new leaves to one INSERT ... VALUES (...), (...): a fifth faster than as many
-# rows through executemany, and at most 800 parameters (older SQLite allows 999).
+# Rows of new leaves to one INSERT ... VALUES (...), (...) on SQLite: a fifth faster than
+# as many rows through executemany, and at most 800 parameters (older SQLite allows 999).
 LEAF_CHUNK = 100
 
 _SECTION_SQL = {"c": "'c'", "s": "'s'"}  # the sections, as SQL literals
 
-# The kind and the value columns of a new leaf of each scalar type, as leaf_inserts binds
-# them. An int is bound twice, the engine making the double and the text: in C, where
-# float() and repr() in Python take a third of the rows' building.
-_LEAF_COLUMNS: dict[type, tuple[str, dict[str, str]]] = {
-    float: ("n", {"num": "?"}),
-    int: ("n", {"num": "CAST(? AS DOUBLE PRECISION)", "value": "CAST(? AS TEXT)"}),
-    str: ("s", {"txt": "?"}),
-    bool: ("b", {"num": "?"}),
-    type(None): ("z", {}),
+# For a new leaf of each scalar type (leaf_inserts): its kind, the SQL type of the value as
+# bound, and the columns made of it ({v}). An int is bound as such, the engine making the
+# double and the text: in C, where float() and repr() in Python take a third of the time.
+_LEAF_COLUMNS: dict[type, tuple[str, str, dict[str, str]]] = {
+    float: ("n", "DOUBLE PRECISION", {"num": "{v}"}),
+    int: ("n", "BIGINT", {"num": "CAST({v} AS DOUBLE PRECISION)", "value": "CAST({v} AS TEXT)"}),
+    str: ("s", "TEXT", {"txt": "{v}"}),
+    bool: ("b", "DOUBLE PRECISION", {"num": "{v}"}),
+    type(None): ("z", "", {}),
 }
 
 
-def _leaf_columns(t: type, values: Sequence[Any]) -> list[Iterable[Any]] | None:
-    """The columns that :meth:`Statements.leaf_inserts` binds for ``values``, all of type
-    ``t``, between the path and the seq; None when one of them needs the general row."""
+def _leaf_values(t: type, values: Sequence[Any]) -> Sequence[Any] | None:
+    """What :meth:`Statements.leaf_inserts` binds for ``values``, all of type ``t``: the
+    values, or None when one of them needs the general row."""
     if t is float:
         # num holds a float exactly unless it is NaN, an infinity or a zero (its sign).
         if 0.0 in values or any(map(math.isnan, values)) or any(map(math.isinf, values)):
             return None
-        return [values]
+        return values
     if t is int:  # bound as SQL integers (64 bits)
-        if min(values) < -(2**63) or max(values) >= 2**63:
-            return None
-        return [values, values]
+        return None if min(values) < -(2**63) or max(values) >= 2**63 else values
     if t is str:
-        return None if "\x00" in "".join(values) else [values]
+        return None if "\x00" in "".join(values) else values
     if t is bool:
-        return [map(float, values)]  # 1.0 and 0.0
+        return list(map(float, values))  # 1.0 and 0.0
     if t is type(None):
-        return []
+        return values
     return None
 
 
 class Statements:
     """The fixed SQL of the hot paths, in one engine's placeholder style."""
 
-    def __init__(self, placeholder: str, null_markers: bool = False) -> None:
+    def __init__(
+        self, placeholder: str, null_markers: bool = False, leaf_arrays: bool = False
+    ) -> None:
         def q(sql: str) -> str:
             return sql.replace("?", placeholder)
 
@@ -182,7 +182,10 @@ class Statements:
         entry = f"INSERT INTO rc_entries ({ENTRY_COLUMNS}) VALUES ({marks})"
         self.insert_entry = q(entry)
 
-        # New leaves of one type (leaf_inserts), by the marks of origin and desc.
+        # New leaves of one type (leaf_inserts), by the marks of origin and desc; with
+        # leaf_arrays (PostgreSQL), as arrays: one statement whose parse and plan do not
+        # grow with the rows (100 rows to a VALUES list took 3x executemany's time there).
+        self._leaf_arrays = leaf_arrays
         self._placeholder, self._null_mark = placeholder, t
         self._leaf_inserts: dict[tuple[int, str, type, str, str, int], str] = {}
         # A changed node keeps its seq, so the key keeps its place in the tree.
@@ -292,15 +295,20 @@ class Statements:
                 at = [i for i, u in enumerate(types) if u is t]
                 part = tuple([c[i] for i in at] for c in every)
             p, v, s, o, d = part
-            columns = _leaf_columns(t, v)
-            if columns is None:  # a value the short form cannot hold: the general rows
+            bound = _leaf_values(t, v)
+            if bound is None:  # a value the short form cannot hold: the general rows
                 rows = list(map(self.leaf_row, repeat(rid), repeat(section), p, v, s, o, d))
                 plan.append((self.insert_entry, rows))
                 continue
             origin_mark, o_columns = self._nullable(o)
             desc_mark, d_columns = self._nullable(d)
             shape = (rid, section, t, origin_mark, desc_mark)
-            rows = list(zip(p, *columns, s, *o_columns, *d_columns, strict=True))
+            uses = len(_LEAF_COLUMNS[t][2])  # the columns made of the value, each binds it
+            if self._leaf_arrays:  # one statement, a parameter per column: an array
+                arrays = [list(p), *([list(bound)] if uses else []), list(s)]
+                plan.append((self._leaf_insert(*shape, 0), [(*arrays, *o_columns, *d_columns)]))
+                continue
+            rows = list(zip(p, *([bound] * uses), s, *o_columns, *d_columns, strict=True))
             whole = len(rows) - len(rows) % LEAF_CHUNK
             if whole:
                 flat = list(chain.from_iterable(rows[:whole]))
@@ -325,21 +333,42 @@ class Statements:
         self, rid: int, section: str, t: type, origin_mark: str, desc_mark: str, rows: int = 1
     ) -> str:
         """The INSERT of :meth:`leaf_inserts`: ``rows`` values of type ``t`` in ``section``
-        of run ``rid`` (both ours, never a user's text, and fixed for a run's life)."""
+        of run ``rid`` (both ours, never a user's text, and fixed for a run's life); with
+        ``rows`` 0, of arrays (``unnest``), one per column."""
         key = (rid, section, t, origin_mark, desc_mark, rows)
         statement = self._leaf_inserts.get(key)
         if statement is None:
             if len(self._leaf_inserts) >= 256:  # a process that went through many runs
                 self._leaf_inserts.clear()
-            kind, columns = _LEAF_COLUMNS[t]
-            names = ["rid", "section", "path", "kind", *columns, "seq"]
-            marks = [str(int(rid)), _SECTION_SQL[section], "?", f"'{kind}'", *columns.values(), "?"]
-            for name, mark in (("origin", origin_mark), ('"desc"', desc_mark)):
-                if mark:
-                    names.append(name)
+            kind, sql_type, made = _LEAF_COLUMNS[t]
+            # Each column: its mark in a VALUES row, what it takes from unnest()'s arrays.
+            names, marks, picks = ["path"], ["?"], ["u.p"]
+            arrays = [("p", "TEXT"), ("v", sql_type)] if made else [("p", "TEXT")]
+            for column, expression in made.items():
+                names.append(column)
+                marks.append(expression.format(v="?"))
+                picks.append(expression.format(v="u.v"))
+            names.append("seq")
+            marks.append("?")
+            picks.append("u.q")
+            arrays.append(("q", "BIGINT"))
+            for column, mark, alias in (("origin", origin_mark, "o"), ('"desc"', desc_mark, "d")):
+                if mark:  # else left out: NULL
+                    names.append(column)
                     marks.append(mark)
-            values = ", ".join([f"({', '.join(marks)})"] * rows)
-            statement = f"INSERT INTO rc_entries ({', '.join(names)}) VALUES {values}"
+                    picks.append(f"u.{alias}")
+                    arrays.append((alias, "TEXT"))
+            into = f"INSERT INTO rc_entries (rid, section, kind, {', '.join(names)}) "
+            fixed = f"{int(rid)}, {_SECTION_SQL[section]}, '{kind}'"
+            if rows:  # VALUES (...), (...)
+                row = f"({fixed}, {', '.join(marks)})"
+                statement = into + "VALUES " + ", ".join([row] * rows)
+            else:  # SELECT ... FROM unnest(an array per input)
+                typed = ", ".join(f"?::{array_type}[]" for _, array_type in arrays)
+                aliases = ", ".join(alias for alias, _ in arrays)
+                statement = into + (
+                    f"SELECT {fixed}, {', '.join(picks)} FROM unnest({typed}) AS u({aliases})"
+                )
             statement = self._leaf_inserts[key] = statement.replace("?", self._placeholder)
         return statement
 

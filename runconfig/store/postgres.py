@@ -136,6 +136,7 @@ class PostgresStore(SqlStore):
 
     dialect = "postgresql"
     _probe_order = True
+    _leaf_arrays = True  # new leaves as arrays: see runconfig.store._sql.Statements
 
     def __init__(self, url: str, *, create: bool = True) -> None:
         psycopg = _import_psycopg()
