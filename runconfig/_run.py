@@ -122,7 +122,7 @@ class Run:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        config._set_callback(self._write_config)
+        config._set_callback(self._write_config, self._write_new_keys)
 
     # -- identity -----------------------------------------------------------------------
     @property
@@ -186,6 +186,13 @@ class Run:
             self._check_live()
         if self._store is not None and self._data.rid is not None:
             self._store.write_changes(self._data.rid, "c", changes)
+
+    def _write_new_keys(self, keys: list[str], values: list[Any], origin: str) -> None:
+        # The many-keys update(): the config's new top-level atoms, with no Change each.
+        if self._finished:
+            self._check_live()
+        if self._store is not None and self._data.rid is not None:
+            self._store.write_new_keys(self._data.rid, "c", keys, values, origin)
 
     def _write_summary(self, changes: list[Change]) -> None:
         self._check_live()

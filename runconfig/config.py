@@ -151,6 +151,9 @@ from runconfig.values import user_stacklevel
 __all__ = ["Callback", "Config", "ConfigList", "ConfigNode"]
 
 Callback = Callable[[list[Change]], None]
+# What a run's store gets for new top-level atoms instead of their Changes: keys, values
+# and their one origin (Config._add_atoms).
+NewKeys = Callable[[list[str], list[Any], str], None]
 """``callback(changes)``: told of every change, one call per operation (see the module)."""
 
 # Change(path, value, origin, desc) without the Python-level __new__ of a NamedTuple.
@@ -172,7 +175,7 @@ class Config(ConfigNode):
     0.2
     """
 
-    __slots__ = ("_allow", "_callback", "_locks", "_warned")
+    __slots__ = ("_allow", "_callback", "_locks", "_new_keys", "_warned")
 
     _callback: Callback | None
     _locks: dict[tuple[str, ...], str]
@@ -190,6 +193,7 @@ class Config(ConfigNode):
         setter = object.__setattr__
         setter(self, "_root", self)
         setter(self, "_callback", callback)
+        setter(self, "_new_keys", None)
         setter(self, "_locks", {})
         setter(self, "_warned", set())
         if allow_val_change is None:
@@ -300,8 +304,11 @@ class Config(ConfigNode):
         """``{dotted key: who locked it}``."""
         return {format_path(p): u for p, u in self._locks.items()}
 
-    def _set_callback(self, callback: Callback | None) -> None:
+    def _set_callback(self, callback: Callback | None, new_keys: NewKeys | None = None) -> None:
+        """Tell ``callback`` of every change; ``new_keys``, when given, takes the place of the
+        callback for new top-level atoms (see :meth:`_add_atoms`)."""
         object.__setattr__(self, "_callback", callback)
+        object.__setattr__(self, "_new_keys", new_keys if callback is not None else None)
 
     def _set_allow_val_change(self, allow: bool) -> None:
         object.__setattr__(self, "_allow", allow)
@@ -407,12 +414,14 @@ class Config(ConfigNode):
     def _add_atoms(self, values: Mapping[str, Any], origin: str) -> None:
         """Add new top-level atoms (see :meth:`_new_atoms`): what :meth:`_commit` does with
         them, with no change to check and nothing to replace."""
-        keys, atoms = values.keys(), values.values()
-        changes = list(map(_change, zip(zip(keys), atoms, repeat(origin), repeat(None))))
-        if not changes:
+        keys = values.keys()
+        if not keys:
             return
-        if self._callback is not None:
-            self._callback(changes)
+        if self._new_keys is not None:  # a run: its store takes them with no Change each
+            self._new_keys(list(keys), list(values.values()), origin)
+        elif self._callback is not None:
+            atoms = values.values()
+            self._callback(list(map(_change, zip(zip(keys), atoms, repeat(origin), repeat(None)))))
         self._data.update(values)
         if origin:
             self._origins.update(dict.fromkeys(keys, origin))

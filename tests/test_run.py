@@ -138,6 +138,37 @@ def test_every_write_is_stored_before_it_returns(store_url: str) -> None:
     run.finish()
 
 
+def test_an_update_of_many_new_keys_is_stored_with_its_line_as_origin(store_url: str) -> None:
+    # The usual update() (new top-level keys, plain values) goes to the store without a
+    # Change per key: the same rows, origins included, as any other write.
+    run = runconfig.init(store=store_url, config={"lr": 0.1})
+    params = {f"p{i}": [i, i / 8, f"v{i}", i % 2 == 0, None][i % 5] for i in range(250)}
+    run.config.update(params)
+    line = f"test_run.py:{sys._getframe().f_lineno - 1}"
+    run.config.update({"p0": 1, "more": 2}, allow_val_change=True)  # a known key among them
+    stored = read(store_url, run.id)
+    assert stored.config == {"lr": 0.1, **params, "p0": 1, "more": 2}
+    assert list(stored.config)[:3] == ["lr", "p0", "p1"]
+    assert stored.origins["p1"] == stored.origins["p249"] == line
+    run.finish()
+    with pytest.raises(UsageError, match="finished"):
+        run.config.update({"late1": 1, "late2": 2})
+    assert "late1" not in run.config
+
+
+def test_an_update_the_store_refuses_leaves_the_config_as_it_was(store_url: str) -> None:
+    run = runconfig.init(store=store_url, config={"lr": 0.1})
+    with runconfig.Api(store=store_url) as api:
+        api.delete([api.run(run.id)])  # the run is gone from the store under the writer
+    with pytest.raises(StoreError, match="no run"):
+        run.config.update({"a": 1, "b": 2})
+    with pytest.raises(StoreError, match="no run"):
+        run.config.update({"c": {"d": 1}, "e": 2})
+    assert dict(run.config) == {"lr": 0.1}
+    with pytest.raises(StoreError, match="no run"):
+        run.finish()
+
+
 def test_config_types_come_back_exactly(store_url: str) -> None:
     values = {
         "f": 2.0,

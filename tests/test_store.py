@@ -416,6 +416,46 @@ def test_many_new_keys_in_one_write_are_stored_as_one_key_writes_store_them(
     assert got is not None and got.config["k0"] == "changed"
 
 
+def test_write_new_keys_stores_what_write_changes_stores(
+    store: RunStore, store_location: str
+) -> None:
+    # The run's update() of new top-level keys hands the store keys and values, no Change.
+    values = PLAIN + [v for i in range(LEAF_CHUNK + 3) for v in (i, i + 0.5, f"s{i}")]
+    keys = [f"k{i}" for i in range(len(values) - 2)] + ["a.b", "AND"]
+    by_changes = store.create_run(make_run("by-changes", config={"first": 1}))
+    by_keys = store.create_run(make_run("by-keys", config={"first": 1}))
+    assert by_changes.rid is not None and by_keys.rid is not None
+    store.write_changes(by_changes.rid, "c", [Change((k,), v, "x.py:3") for k, v in
+                                              zip(keys, values, strict=True)])  # fmt: skip
+    store.write_new_keys(by_keys.rid, "c", keys, values, "x.py:3")
+    select = 'SELECT path, kind, num, txt, value, seq, origin, "desc" FROM rc_entries'
+
+    def rows(rid: int) -> list[tuple[Any, ...]]:
+        return raw_rows(store_location, f"{select} WHERE rid = {rid} ORDER BY path")
+
+    assert rows(by_keys.rid) == rows(by_changes.rid)
+    got = store.get_run("by-keys")
+    expected = {"first": 1, **dict(zip(keys, values, strict=True))}
+    assert got is not None and same(got.config, expected)
+    assert got.origins == {format_path((k,)): "x.py:3" for k in keys}
+
+
+def test_write_new_keys_takes_the_general_path_for_a_key_the_run_has(
+    store: RunStore,
+) -> None:
+    # A key the store has (another writer, or a resumed run's stale view) is changed, not
+    # inserted twice; a value that is not a scalar is stored whole.
+    run = store.create_run(make_run(config={"a": 1, "d": {"x": 1}}))
+    assert run.rid is not None
+    store.write_new_keys(run.rid, "c", ["b", "a", "c"], [2, 10, 3], "x.py:1")
+    store.write_new_keys(run.rid, "c", ["e", "f"], [[1, 2], {"g": 1}], "x.py:2")
+    store.write_new_keys(run.rid, "c", ["d", "h"], [5, 6], "x.py:3")  # d was a dict
+    got = store.get_run(run.id)
+    assert got is not None
+    assert got.config == {"a": 10, "d": 5, "b": 2, "c": 3, "e": [1, 2], "f": {"g": 1}, "h": 6}
+    assert got.origins["a"] == "x.py:1" and got.origins["h"] == "x.py:3"
+
+
 def test_many_new_summary_keys_in_one_write_go_to_the_summary(
     live: Callable[..., RunData],
 ) -> None:

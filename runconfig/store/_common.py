@@ -288,28 +288,79 @@ class SqlStore(RunStore):
             and self._write_one(rid, section, changes[0])
         ):
             return
-        with self._guard("write changes"):
-            try:
-                if not all(map(_PATH, changes)):  # a whole-tree change among them
-                    with self._transaction(write=True):
-                        self._apply_in_order(rid, section, changes)
-                    return
-                known = self._known_paths(rid, section)
-                seq = self._seq.get(rid)
-                if seq is None:
-                    seq = int(self._exec(self._sql.max_seq, (rid,)).fetchone()[0])
-                plan, seq = self._plan(rid, section, changes, known, seq)
-                if len(plan) == 1 and len(plan[0][1]) == 1:
-                    self._exec(plan[0][0], plan[0][1][0])
-                else:
-                    with self._transaction(write=True):
-                        self._run_plan(plan)
-                self._seq[rid] = seq
-            except BaseException:
-                # The caches may be ahead of what was committed: read them again next time.
-                self._known.pop((rid, section), None)
-                self._seq.pop(rid, None)
-                raise
+        with self._writing(rid, section):
+            if not all(map(_PATH, changes)):  # a whole-tree change among them
+                with self._transaction(write=True):
+                    self._apply_in_order(rid, section, changes)
+                return
+            known = self._known_paths(rid, section)
+            new = _new_leaves(changes, known) if len(changes) > 1 else None
+            if new is not None:  # an update() of new top-level keys
+                origins, descs = list(map(_ORIGIN, changes)), list(map(_DESC, changes))
+                self._add_leaves(rid, section, known, *new, origins, descs)
+                return
+            plan, seq = self._plan(rid, section, changes, known, self._last_seq(rid))
+            if len(plan) == 1 and len(plan[0][1]) == 1:
+                self._exec(plan[0][0], plan[0][1][0])
+            else:
+                with self._transaction(write=True):
+                    self._check_run(rid)
+                    self._run_plan(plan)
+            self._seq[rid] = seq
+
+    def write_new_keys(
+        self, rid: int, section: str, keys: list[str], values: list[Any], origin: str
+    ) -> None:
+        """:meth:`RunStore.write_new_keys`: a batch of new leaves per type of value (see
+        :meth:`Statements.leaf_inserts`), unless the run has one of the keys already."""
+        paths = format_segments(keys)
+        with self._writing(rid, section):
+            known = self._known_paths(rid, section)
+            if (
+                set(map(type, values)) <= _SCALARS
+                and len(set(paths)) == len(paths)
+                and known.keys().isdisjoint(paths)
+            ):
+                n = len(paths)
+                self._add_leaves(rid, section, known, paths, values, [origin] * n, [None] * n)
+                return
+        super().write_new_keys(rid, section, keys, values, origin)
+
+    def _writing(self, rid: int, section: str) -> _Writing:
+        """:meth:`_guard` for a write to a run: on any error, the caches of the run, which
+        may be ahead of what was committed, are dropped (read again next time)."""
+        return _Writing(self, rid, section)
+
+    def _last_seq(self, rid: int) -> int:
+        seq = self._seq.get(rid)
+        if seq is None:
+            seq = int(self._exec(self._sql.max_seq, (rid,)).fetchone()[0])
+        return seq
+
+    def _add_leaves(
+        self,
+        rid: int,
+        section: str,
+        known: dict[str, str],
+        paths: list[str],
+        values: list[Any],
+        origins: list[Any],
+        descs: list[Any],
+    ) -> None:
+        """Insert new top-level leaves (no path of them in ``known``), in one transaction."""
+        seq = self._last_seq(rid)
+        plan = self._sql.leaf_inserts(rid, section, paths, values, seq, origins, descs)
+        known.update(zip(paths, map(_KIND.__getitem__, map(type, values)), strict=True))
+        with self._transaction(write=True):
+            self._check_run(rid)
+            self._run_plan(plan)
+        self._seq[rid] = seq + len(paths)
+
+    def _check_run(self, rid: int) -> None:
+        """Raise if run ``rid`` is gone (deleted under its writer): a batch would add its rows
+        to no run, as SQLite does not check the foreign key (see runconfig.store.sqlite)."""
+        if self._exec(self._sql.run_exists, (rid,)).fetchone() is None:
+            raise StoreError(f"cannot write changes: there is no run #{rid} in {self.location}")
 
     def _write_one(self, rid: int, section: str, change: Change) -> bool:
         """The hot path of a live run, ``run.config[key] = scalar``: one statement, no plan.
@@ -368,13 +419,6 @@ class SqlStore(RunStore):
         """The statements that apply ``changes`` to a run whose paths are ``known``
         (updated as planned); consecutive like statements share one batch."""
         sql = self._sql
-        new = _new_leaves(changes, known) if len(changes) > 1 else None
-        if new is not None:  # an update() of new top-level keys: a batch per type of value
-            paths, values = new
-            known.update(zip(paths, map(_KIND.__getitem__, map(type, values)), strict=True))
-            origins, descs = list(map(_ORIGIN, changes)), list(map(_DESC, changes))
-            batches = sql.leaf_inserts(rid, section, paths, values, seq, origins, descs)
-            return batches, seq + len(paths)
         plan: list[tuple[str, list[Row]]] = []
         for path, value, origin, desc in changes:
             if len(path) == 1 and type(value) in _SCALARS:
@@ -736,3 +780,25 @@ class _Guard:
             raise StoreError(
                 f"cannot {self._action} in the runconfig store {store.location}: {exc}"
             ) from exc
+
+
+class _Writing(_Guard):
+    """:class:`_Guard` for a write to one run, which drops the run's caches on an error."""
+
+    __slots__ = ("_rid", "_section")
+
+    def __init__(self, store: SqlStore, rid: int, section: str) -> None:
+        super().__init__(store, "write changes")
+        self._rid = rid
+        self._section = section
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None:  # the caches may be ahead of what was committed
+            self._store._known.pop((self._rid, self._section), None)
+            self._store._seq.pop(self._rid, None)
+        super().__exit__(exc_type, exc, tb)

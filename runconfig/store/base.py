@@ -103,6 +103,15 @@ class RunStore(abc.ABC):
     def write_changes(self, rid: int, section: str, changes: Sequence[Change]) -> None:
         """Apply config (``"c"``) or summary (``"s"``) changes in one transaction."""
 
+    def write_new_keys(
+        self, rid: int, section: str, keys: list[str], values: list[Any], origin: str
+    ) -> None:
+        """Add top-level ``keys`` the run does not have, ``values`` scalars, all from
+        ``origin``: :meth:`write_changes` of their changes, which a store may do without
+        building them (the many-keys ``update()`` comes here)."""
+        changes = [Change((k,), v, origin) for k, v in zip(keys, values, strict=True)]
+        self.write_changes(rid, section, changes)
+
     @abc.abstractmethod
     def write_log(
         self, rid: int, step: int, data: dict[str, Any], summary: Sequence[Change]
