@@ -275,9 +275,9 @@ class SqlStore(RunStore):
 
         The store remembers which paths a run has (its own writes), so each change costs
         only the statements it needs, and like statements of one call run as one batch: a
-        new key is one INSERT; ``update()`` of 1,000 new keys one ``executemany`` per type
-        of value (see :meth:`Statements.leaf_inserts`). A single
-        statement runs on its own, which is atomic and durable without BEGIN/COMMIT.
+        new key is one INSERT; new top-level scalars (an ``update()``) a few statements per
+        type of value (see :meth:`Statements.leaf_inserts`). A single statement runs on its
+        own, which is atomic and durable without BEGIN/COMMIT.
         """
         if not changes:
             return

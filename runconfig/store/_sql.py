@@ -280,9 +280,10 @@ class Statements:
         section are in its text), origin and desc only where some row has one (a NULL
         marker costs a function call per row); rows built a column at a time in C
         (``zip``, ``map``), where :meth:`leaf_row` takes a call per key; LEAF_CHUNK rows to
-        an ``INSERT ... VALUES (...), (...)``, the rest through ``executemany``. A value
-        that the short forms cannot hold (NaN, an infinity, zero, an int past 64 bits)
-        sends the batch of its type through :meth:`leaf_row`."""
+        an ``INSERT ... VALUES (...), (...)``, the rest through ``executemany`` (SQLite), or
+        all rows as arrays to one ``INSERT ... SELECT FROM unnest(...)`` (PostgreSQL). A
+        value that the short forms cannot hold (NaN, an infinity, zero, an int past 64
+        bits) sends the batch of its type through :meth:`leaf_row`."""
         every: tuple[Sequence[Any], ...] = (
             paths, values, range(seq + 1, seq + 1 + len(paths)), origins, descs
         )  # fmt: skip
