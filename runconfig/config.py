@@ -424,7 +424,7 @@ class Config(ConfigNode):
             self._callback(list(map(_change, zip(zip(keys), atoms, repeat(origin), repeat(None)))))
         self._data.update(values)
         if origin:
-            self._origins.update(dict.fromkeys(keys, origin))
+            self._origins.update(zip(keys, repeat(origin)))
         if self._descs:  # a note belongs to the value it came with, not to a new one
             for key in keys:
                 self._descs.pop(key, None)
