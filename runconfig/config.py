@@ -151,10 +151,10 @@ from runconfig.values import user_stacklevel
 __all__ = ["Callback", "Config", "ConfigList", "ConfigNode"]
 
 Callback = Callable[[list[Change]], None]
+"""``callback(changes)``: told of every change, one call per operation (see the module)."""
 # What a run's store gets for new top-level atoms instead of their Changes: keys, values
 # and their one origin (Config._add_atoms).
 NewKeys = Callable[[list[str], list[Any], str], None]
-"""``callback(changes)``: told of every change, one call per operation (see the module)."""
 
 # Change(path, value, origin, desc) without the Python-level __new__ of a NamedTuple.
 _change: Callable[[tuple[Any, ...]], Change] = partial(tuple.__new__, Change)
