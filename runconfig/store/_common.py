@@ -145,12 +145,17 @@ def _new_leaves(
     if len(keys) != len(changes):  # no path is empty here: each has one key
         return None
     values = list(map(_VALUE, changes))
-    if not set(map(type, values)) <= _SCALARS:
-        return None
     paths = format_segments(keys)
-    if len(set(paths)) != len(paths) or not known.keys().isdisjoint(paths):
-        return None
-    return paths, values
+    return (paths, values) if _all_new(paths, values, known) else None
+
+
+def _all_new(paths: list[str], values: list[Any], known: Mapping[str, str]) -> bool:
+    """Whether ``values`` are scalars and ``paths`` distinct, none of them in ``known``."""
+    return (
+        set(map(type, values)) <= _SCALARS
+        and len(set(paths)) == len(paths)
+        and known.keys().isdisjoint(paths)
+    )
 
 
 def _add(plan: list[tuple[str, list[Row]]], statement: str, row: Row) -> None:
@@ -316,11 +321,7 @@ class SqlStore(RunStore):
         paths = format_segments(keys)
         with self._writing(rid, section):
             known = self._known_paths(rid, section)
-            if (
-                set(map(type, values)) <= _SCALARS
-                and len(set(paths)) == len(paths)
-                and known.keys().isdisjoint(paths)
-            ):
+            if _all_new(paths, values, known):
                 n = len(paths)
                 self._add_leaves(rid, section, known, paths, values, [origin] * n, [None] * n)
                 return
