@@ -7,9 +7,17 @@ from typing import Any
 
 
 class AttrDict(dict):  # type: ignore[type-arg]
-    """The baseline of attribute reads: a dict read as attributes."""
+    """The baseline of attribute reads: a dict whose instance ``__dict__`` is itself, the
+    fastest attribute dict Python has (issue 11): a read runs no Python code."""
 
-    __getattr__ = dict.__getitem__
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.__dict__ = self
+
+
+class BareSubclass(dict):  # type: ignore[type-arg]
+    """A dict subclass with nothing added: CPython 3.11 specialises ``d[k]`` for exact dicts
+    only, so this is the fastest item read any dict subclass can have."""
 
 
 class Minimal:

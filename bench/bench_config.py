@@ -4,9 +4,10 @@
 
 Figures and floors (ratios against a baseline measured in the same run):
 
-- attribute read of a leaf, ``cfg.lr`` and ``cfg.train.epochs``: <= 4x the same read on a
-  plain attribute-dict (``class AttrDict(dict): __getattr__ = dict.__getitem__``);
-- item read ``cfg["lr"]``: <= 3x a plain ``dict``;
+- attribute read of a leaf, ``cfg.lr`` and ``cfg.train.epochs``: <= 2x the same read on a
+  ``dict`` subclass whose instance ``__dict__`` is itself (issue 11; issue 2 asked 4x of
+  a dict with ``__getattr__ = dict.__getitem__``);
+- item read ``cfg["lr"]``: <= 2x a plain ``dict`` (issue 11; issue 2 asked 3x);
 - setting one key (a new key; an existing key to the same value): <= 3 µs;
 - ``update()`` of 1,000 new keys: <= 3 ms;
 - ``python -c "import runconfig"``: <= 1.5x ``python -c pass`` (min of 30 interleaved
@@ -44,7 +45,7 @@ from _harness import (
     profile_top,
     worker,
 )
-from _peers import AttrDict, Minimal, makers, peers, values
+from _peers import AttrDict, BareSubclass, Minimal, makers, peers, values
 
 import runconfig
 
@@ -66,9 +67,9 @@ def _read(stmt: str, cfg: Any) -> float | None:
 # PROCESSES fresh processes, and the process with the median ratio is shown: a read this
 # short moves by 2x from one process to the next (memory layout, CPython's type cache).
 READS = (
-    ("attr read cfg.lr", "cfg.lr", "AttrDict", 4.0),
-    ("attr read cfg.train.epochs", "cfg.train.epochs", "AttrDict", 4.0),
-    ('item read cfg["lr"]', 'cfg["lr"]', "dict", 3.0),
+    ("attr read cfg.lr", "cfg.lr", "AttrDict", 2.0),
+    ("attr read cfg.train.epochs", "cfg.train.epochs", "AttrDict", 2.0),
+    ('item read cfg["lr"]', 'cfg["lr"]', "dict", 2.0),
 )
 PROCESSES = 5
 
@@ -101,6 +102,9 @@ def bench_reads() -> list[Row]:
             label = name if peer_stmt == stmt else f"{name} ({peer_stmt})"
             row.peers.append((label, _read(peer_stmt, cfg)))
         if base == "dict":
+            row.peers.append(
+                ("a dict subclass with nothing added", _read(stmt, BareSubclass(values())))
+            )
             row.peers.append(("a minimal Python __getitem__", _read(stmt, Minimal(values()))))
         if row.passed is False:
             row.note += "; " + _profile_stmt(stmt, runconfig.Config(values()))

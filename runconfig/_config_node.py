@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, ItemsView, Iterable, KeysView, Mapping, ValuesView
+from functools import partial
 from sys import _getframe
-from types import FrameType
-from typing import TYPE_CHECKING, Any, NoReturn
+from types import FrameType, FunctionType, MethodType
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from runconfig._entries import REMOVED
 from runconfig._paths import format_path, format_segment, parse_path
@@ -37,8 +38,21 @@ _MISSING: Any = object()
 _USER_ERRORS = (ConfigError, UsageError)
 # Instance fields: attribute reads of these names never fall back to the config's keys.
 _FIELDS = frozenset(
-    {"_data", "_root", "_path", "_origins", "_descs", "_allow", "_callback", "_locks", "_warned"}
+    {"_root", "_path", "_origins", "_descs", "_allow", "_callback", "_locks", "_new_keys"}
+    | {"_warned"}
 )
+# dict's own methods, for the node's raw contents (a node's methods track writes).
+_dget = dict.get
+_dset = dict.__setitem__
+_dpop = dict.pop
+_dhas = dict.__contains__
+_dkeys = dict.keys
+_dvalues = dict.values
+_ditems = dict.items
+_dclear = dict.clear
+_dupdate = dict.update
+_deq = dict.__eq__
+_T = TypeVar("_T")
 
 Write = tuple[tuple[str, ...], Any, "str | None", "str | None"]
 """One planned write: ``(path, JSON-safe value or REMOVED, origin, desc)``."""
@@ -90,12 +104,10 @@ def _same(stored: Any, new: Any) -> bool:
     if (ts is int or ts is float) and (tn is int or tn is float):
         return bool(stored == new or (stored != stored and new != new))
     if tn is dict:
-        if ts is ConfigNode:
-            stored = stored._data
-        elif ts is not dict:
+        if ts is not ConfigNode and ts is not dict:
             return False
         return len(stored) == len(new) and all(
-            k in new and _same(v, new[k]) for k, v in stored.items()
+            k in new and _same(v, new[k]) for k, v in _ditems(stored)
         )
     if tn is list and (ts is list or ts is ConfigList):
         return len(stored) == len(new) and all(map(_same, stored, new))
@@ -106,7 +118,7 @@ def _plain(value: Any) -> Any:
     """A deep plain copy of a stored value: nodes become dicts, ``ConfigList``s lists."""
     t = type(value)
     if t is ConfigNode:
-        return {k: _plain(v) for k, v in value._data.items()}
+        return {k: _plain(v) for k, v in _ditems(value)}
     if t is ConfigList or t is list:
         return [_plain(v) for v in value]
     if t is dict:
@@ -156,7 +168,7 @@ def _nested_literal(path: tuple[str, ...], value: Any) -> str:
 
 def _where(node: ConfigNode, key: str) -> str:
     """``": did you mean 'train.epochs'?"``, or the keys that exist at ``node``."""
-    names = [k for k in node._data if k[:1] != "_" or node._path or key[:1] == "_"]
+    names = [k for k in _dkeys(node) if k[:1] != "_" or node._path or key[:1] == "_"]
     close = difflib.get_close_matches(key, names, n=1)
     if close:
         return f": did you mean '{format_path((*node._path, close[0]))}'?"
@@ -187,67 +199,76 @@ def _detached(path: tuple[str, ...], what: str = "node") -> UsageError:
 # -- nodes ---------------------------------------------------------------------------------
 
 
-class _Store(dict[str, Any]):
-    """A node's keys and values. A read of an absent key asks the node (``__missing__``)."""
+def _shadow_proof(cls: type[_T]) -> type[_T]:
+    """Make the methods of ``cls`` data descriptors, so a key never hides a method.
 
-    __slots__ = ("node",)
+    A node's instance ``__dict__`` is the node itself: ``cfg.lr`` reads the key ``lr``
+    with no Python code run. Python looks in the instance dict before it looks at the
+    type's plain methods, so a key named ``items`` or ``_commit`` would hide the method;
+    it does not look there before the type's data descriptors, which these become
+    (``property`` of a ``MethodType`` partial: all C, ~0.1 µs per method access).
+    """
+    for name, attr in list(vars(cls).items()):
+        if name[:2] == "__":
+            continue
+        if isinstance(attr, FunctionType):
+            setattr(cls, name, property(partial(MethodType, attr), doc=attr.__doc__))
+        elif isinstance(attr, staticmethod):
+            setattr(cls, name, property(partial(_constant, attr.__func__), doc=attr.__doc__))
+    return cls
 
-    node: ConfigNode
 
-    def __missing__(self, key: Any) -> Any:
-        try:
-            return self.node._read_absent(key)
-        except _USER_ERRORS as e:
-            raise e.with_traceback(None) from None
+def _constant(value: Any, _self: Any) -> Any:
+    return value
 
 
-class ConfigNode(MutableMapping[str, Any]):
+@_shadow_proof
+class ConfigNode(dict[str, Any]):
     """A nested level of a :class:`~runconfig.config.Config`: ``cfg.train``, ``cfg["train"]``.
 
-    It reads and writes like the config itself; every write is checked by the config's
-    rules and reported with its full dotted key (``train.epochs``).
+    A real ``dict`` (``isinstance``, ``json``, ``yaml``, OmegaConf and ``==`` take it as
+    one) that reads and writes like the config itself: every write is checked by the
+    config's rules and reported with its full dotted key (``train.epochs``).
     """
 
-    # ``__getitem__`` is an instance slot holding the store's own ``dict.__getitem__``: an
-    # item read then runs no Python code (the store's ``__missing__`` handles absent keys).
-    __slots__ = ("__getitem__", "_data", "_descs", "_origins", "_path", "_root")
+    # The instance __dict__ is the node itself (see _shadow_proof): attribute reads of keys
+    # and item reads both run no Python code. Item reads of absent keys go to __missing__.
+    __slots__ = ("__dict__", "_descs", "_origins", "_path", "_root")
 
-    _data: _Store
     _root: Config | None
     _path: tuple[str, ...]
     _origins: dict[str, str]
     _descs: dict[str, str]
 
-    if TYPE_CHECKING:
-
-        def __getitem__(self, key: str) -> Any: ...
-
     def __init__(self, root: Config | None, path: tuple[str, ...]) -> None:
-        data = _Store()
-        data.node = self
         setter = object.__setattr__
-        setter(self, "_data", data)
-        setter(self, "__getitem__", data.__getitem__)
+        setter(self, "__dict__", self)
         setter(self, "_root", root)
         setter(self, "_path", path)
         setter(self, "_origins", {})
         setter(self, "_descs", {})
 
+    def __missing__(self, key: Any) -> Any:
+        try:
+            return self._read_absent(key)
+        except _USER_ERRORS as e:
+            raise e.with_traceback(None) from None
+
     # -- reads ----------------------------------------------------------------------------
+    # Reads of stored keys never get here: ``node.key`` is found in the instance dict (the
+    # node) and ``node[key]`` by dict's own lookup. These handle the rest.
     def __getattr__(self, name: str) -> Any:
         if name in _FIELDS or name[:2] == "__":
             raise AttributeError(name)
-        value = self._data.get(name, _MISSING)
+        value = self._lookup(name)
         if value is _MISSING:
-            value = self._lookup(name)
-            if value is _MISSING:
-                raise _missing(self, self._key_or(name), ConfigAttributeError)
+            raise _missing(self, self._key_or(name), ConfigAttributeError)
         return value
 
     def _read_absent(self, key: Any) -> Any:
         """``node[key]`` for a key not stored as given: another spelling, or a placeholder."""
         k = self._key(key)
-        value = self._data.get(k, _MISSING)
+        value = _dget(self, k, _MISSING)
         return _Missing(self, (k,)) if value is _MISSING else value
 
     def _lookup(self, key: Any) -> Any:
@@ -256,7 +277,7 @@ class ConfigNode(MutableMapping[str, Any]):
             k = self._key(key)
         except (ConfigTypeError, ConfigValueError):
             return _MISSING
-        return self._data.get(k, _MISSING)
+        return _dget(self, k, _MISSING)
 
     def _key_or(self, key: Any) -> str:
         try:
@@ -266,39 +287,73 @@ class ConfigNode(MutableMapping[str, Any]):
 
     def get(self, key: str, default: Any = None) -> Any:
         """The value of ``key``, or ``default`` when absent (never a placeholder)."""
-        value = self._data.get(key, _MISSING)
+        value = _dget(self, key, _MISSING)
         if value is _MISSING:
             value = self._lookup(key)
         return default if value is _MISSING else value
 
     def __contains__(self, key: object) -> bool:
-        return key in self._data or self._lookup(key) is not _MISSING
+        return _dhas(self, key) or self._lookup(key) is not _MISSING
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
+    # The views of a node are dict's own (a root Config hides its "_" keys in its own).
+    def keys(self) -> KeysView[str]:  # type: ignore[override]
+        """The keys, in insertion order."""
+        return _dkeys(self)
 
-    def __len__(self) -> int:
-        return len(self._data)
+    def values(self) -> ValuesView[Any]:  # type: ignore[override]
+        """The values, in insertion order."""
+        return _dvalues(self)
+
+    def items(self) -> ItemsView[str, Any]:  # type: ignore[override]
+        """``(key, value)`` pairs, in insertion order."""
+        return _ditems(self)
+
+    def fromkeys(  # type: ignore[override]
+        self, iterable: Iterable[Any], value: Any = None
+    ) -> dict[Any, Any]:
+        """``dict.fromkeys``: a plain dict (a node belongs to a config)."""
+        return dict.fromkeys(iterable, value)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, ConfigNode):
-            return self.as_dict() == other.as_dict()
+        if isinstance(other, dict):
+            if isinstance(other, ConfigNode) and other._path == () and other is not self:
+                return other.__eq__(self)  # a root Config compares its visible keys
+            return _deq(self, other)
         if isinstance(other, Mapping):
-            return self.as_dict() == dict(other)
+            return _deq(self, dict(other))
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
-    def __repr__(self) -> str:
-        return repr(self.as_dict())
+    __hash__ = None
+
+    def __or__(self, other: Any) -> Any:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return {**self, **other}
+
+    def __ror__(self, other: Any) -> Any:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return {**other, **self}
+
+    def __ior__(self, other: Any) -> ConfigNode:  # type: ignore[override]
+        frame = _getframe(1)
+        try:
+            self._live()._merge(self._path, other, {}, None, _origin(frame), frame)
+        except _USER_ERRORS as e:
+            raise e.with_traceback(None) from None
+        return self
 
     def __dir__(self) -> list[str]:
         keys = (k for k in self if k.isidentifier())
-        return sorted({*super().__dir__(), *keys})
+        return sorted({*dir(type(self)), *keys})
 
     def as_dict(self) -> dict[str, Any]:
         """A deep copy in plain dicts and lists, ready for ``json.dumps`` or YAML."""
-        return {k: _plain(self._data[k]) for k in self}
+        return {k: _plain(_dget(self, k)) for k in self}
 
     def origin(self, key: str | tuple[str, ...]) -> str | None:
         """Where the value at ``key`` came from (``"train.py:12"``), or None if absent.
@@ -315,7 +370,7 @@ class ConfigNode(MutableMapping[str, Any]):
             path = tuple(key)
         node: ConfigNode = self
         for seg in path[:-1]:
-            child = node._data.get(node._key_or(seg))
+            child = _dget(node, node._key_or(seg))
             if type(child) is not ConfigNode:
                 return None
             node = child
@@ -335,8 +390,8 @@ class ConfigNode(MutableMapping[str, Any]):
 
     def _collect(self, out: dict[str, str], prefix: tuple[str, ...], field: str) -> None:
         table: dict[str, str] = getattr(self, field)
-        for k, v in self._data.items():
-            if type(v) is ConfigNode and v._data:
+        for k, v in _ditems(self):
+            if type(v) is ConfigNode and v:
                 v._collect(out, (*prefix, k), field)
             else:
                 got = table.get(k)
@@ -366,7 +421,7 @@ class ConfigNode(MutableMapping[str, Any]):
             if hasattr(type(self), name):
                 raise _method_name(self._path, name, "delete")
             key = self._key_or(name)
-            if key not in self._data:
+            if not _dhas(self, key):
                 raise _missing(self, key, ConfigAttributeError)
             self._remove(key)
         except _USER_ERRORS as e:
@@ -375,7 +430,7 @@ class ConfigNode(MutableMapping[str, Any]):
     def __delitem__(self, key: str) -> None:
         try:
             k = self._key(key)
-            if k not in self._data:
+            if not _dhas(self, k):
                 raise _missing(self, k, ConfigKeyError)
             self._remove(k)
         except _USER_ERRORS as e:
@@ -385,11 +440,11 @@ class ConfigNode(MutableMapping[str, Any]):
         """Remove ``key`` and return its value as a plain copy, or ``default`` if absent."""
         try:
             k = self._key_or(key) if default is not _MISSING else self._key(key)
-            if k not in self._data:
+            if not _dhas(self, k):
                 if default is _MISSING:
                     raise _missing(self, k, ConfigKeyError)
                 return default
-            value = _plain(self._data[k])
+            value = _plain(_dget(self, k))
             self._remove(k)
             return value
         except _USER_ERRORS as e:
@@ -413,9 +468,9 @@ class ConfigNode(MutableMapping[str, Any]):
         """The value of ``key``; if absent, first set it to ``default``."""
         try:
             k = self._key(key)
-            if k not in self._data:
+            if not _dhas(self, k):
                 self._write(k, default, _origin(_getframe(1)))
-            return self._data.get(k, default)
+            return _dget(self, k, default)
         except _USER_ERRORS as e:
             raise e.with_traceback(None) from None
 
@@ -498,7 +553,7 @@ class ConfigNode(MutableMapping[str, Any]):
 
     def _detach(self) -> None:
         object.__setattr__(self, "_root", None)
-        for v in self._data.values():
+        for v in _dvalues(self):
             if type(v) is ConfigNode or type(v) is ConfigList:
                 v._detach()
 

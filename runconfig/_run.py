@@ -583,7 +583,7 @@ def init(
                 created_at=now,
                 updated_at=now,
                 heartbeat_at=now,
-                config={k: _plain(v) for k, v in cfg._data.items()},
+                config={k: _plain(v) for k, v in dict.items(cfg)},
                 origins=cfg.origins(),
                 descs=cfg.descs(),
                 git_commit=commit,
@@ -595,7 +595,7 @@ def init(
     except BaseException:
         # Leave no half-made run: the pending config as it was, the store closed.
         cfg._load_plain(
-            {k: _plain(v) for k, v in before._data.items()}, before.origins(), before.descs()
+            {k: _plain(v) for k, v in dict.items(before)}, before.origins(), before.descs()
         )
         cfg._locks.clear()
         cfg._locks.update(before._locks)

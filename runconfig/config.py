@@ -118,6 +118,7 @@ from collections.abc import (
     KeysView,
     Mapping,
     Sequence,
+    ValuesView,
 )
 from functools import partial
 from itertools import repeat
@@ -132,14 +133,25 @@ from runconfig._config_node import (
     ConfigNode,
     Write,
     _clean,
+    _dclear,
+    _dget,
+    _dhas,
+    _ditems,
+    _dkeys,
+    _dpop,
+    _dset,
+    _dupdate,
+    _dvalues,
     _method_name,
     _nested_literal,
     _origin,
     _same,
+    _shadow_proof,
     _short,
 )
 from runconfig._config_node import _plain as _plain  # re-exported for runconfig._run
 from runconfig._entries import REMOVED, Change
+from runconfig._interop import treat_as_plain
 from runconfig._paths import format_path, parse_path
 from runconfig.errors import (
     ConfigTypeError,
@@ -160,6 +172,7 @@ NewKeys = Callable[[list[str], list[Any], str], None]
 _change: Callable[[tuple[Any, ...]], Change] = partial(tuple.__new__, Change)
 
 
+@_shadow_proof
 class Config(ConfigNode):
     """The config of a run: a dictionary-like object for its hyperparameters and inputs.
 
@@ -208,20 +221,38 @@ class Config(ConfigNode):
 
     # -- reads: hidden keys are a top-level notion ------------------------------------------
     def __iter__(self) -> Iterator[str]:
-        return (k for k in self._data if k[:1] != "_")
+        return (k for k in _dkeys(self) if k[:1] != "_")
+
+    def __reversed__(self) -> Iterator[str]:
+        return (k for k in reversed(_dkeys(self)) if k[:1] != "_")
 
     def __len__(self) -> int:
-        return sum(1 for k in self._data if k[:1] != "_")
+        return sum(1 for k in _dkeys(self) if k[:1] != "_")
 
-    def __dir__(self) -> list[str]:
-        keys = (k for k in self if k.isidentifier())
-        return sorted({*object.__dir__(self), *keys})
+    def __repr__(self) -> str:
+        return repr(self.as_dict())
 
-    def keys(self) -> KeysView[str]:
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Config):
+            return self._visible() == other._visible()
+        if isinstance(other, dict):
+            return self._visible() == other
+        if isinstance(other, Mapping):
+            return self._visible() == dict(other)
+        return NotImplemented
+
+    def _visible(self) -> dict[str, Any]:
+        return {k: v for k, v in _ditems(self) if k[:1] != "_"}
+
+    def keys(self) -> KeysView[str]:  # type: ignore[override]
         """The keys you can see (not the hidden ``_`` ones), in insertion order."""
         return _Keys(self)
 
-    def items(self) -> ItemsView[str, Any]:
+    def values(self) -> ValuesView[Any]:  # type: ignore[override]
+        """The values of the keys you can see, in insertion order."""
+        return ValuesView(self)
+
+    def items(self) -> ItemsView[str, Any]:  # type: ignore[override]
         """``(key, value)`` for the keys you can see, in insertion order."""
         return _Items(self)
 
@@ -251,8 +282,7 @@ class Config(ConfigNode):
             and key[-1] != "-"
             and not self._locks
         ):
-            data = self._data
-            old = data.get(key, _MISSING)
+            old = _dget(self, key, _MISSING)
             if old is not _MISSING:
                 if (old == value and type(old) is type(value)) or _same(old, value):
                     return
@@ -264,7 +294,7 @@ class Config(ConfigNode):
                 self._callback([_change(((key,), value, origin, None))])
             if type(old) is ConfigNode or type(old) is ConfigList:
                 old._detach()
-            data[key] = value
+            _dset(self, key, value)
             self._origins[key] = origin
             if self._descs:
                 self._descs.pop(key, None)
@@ -282,7 +312,7 @@ class Config(ConfigNode):
         as a plain nested dict, hidden keys included.
         """
         if self._callback is not None:
-            tree = {k: _plain(v) for k, v in self._data.items()}
+            tree = {k: _plain(v) for k, v in _ditems(self)}
             self._callback([Change((), tree, "persist")])
 
     def update_locked(self, other: Any, user: str = "sweep") -> None:
@@ -362,7 +392,7 @@ class Config(ConfigNode):
         node = self._node_at(base)
         if node is None:  # the node was replaced since the caller read it
             node = ConfigNode(self, base)
-        data = node._data
+        data = node
         writes: list[Write] = []
         renamed: dict[str, Any] = {}
         for raw, value in values.items():
@@ -379,7 +409,7 @@ class Config(ConfigNode):
                 renamed[key] = raw
             path = (*base, key)
             if type(value) in _ATOM_TYPES:
-                if defaults and key in data:
+                if defaults and _dhas(data, key):
                     continue
                 key_origin = origins.get((key,), origin) if origins else origin
                 desc = descs.get((key,)) if descs else None
@@ -387,7 +417,7 @@ class Config(ConfigNode):
             else:
                 value = _clean(value, path)
                 self._plan(
-                    data.get(key, _MISSING),
+                    _dget(data, key, _MISSING),
                     path,
                     (key,),
                     value,
@@ -407,7 +437,7 @@ class Config(ConfigNode):
         return (
             _plain_keys(keys)
             and set(map(type, values.values())) <= _ATOM_TYPES
-            and self._data.keys().isdisjoint(keys)
+            and _dkeys(self).isdisjoint(keys)
             and (not self._locks or {p[0] for p in self._locks}.isdisjoint(keys))
         )
 
@@ -422,7 +452,7 @@ class Config(ConfigNode):
         elif self._callback is not None:
             atoms = values.values()
             self._callback(list(map(_change, zip(zip(keys), atoms, repeat(origin), repeat(None)))))
-        self._data.update(values)
+        _dupdate(self, values)
         if origin:
             self._origins.update(zip(keys, repeat(origin)))
         if self._descs:  # a note belongs to the value it came with, not to a new one
@@ -450,11 +480,11 @@ class Config(ConfigNode):
                     writes.append((path, value, origin, desc))  # a new subtree: one write
                     return
                 writes.append((path, {}, origin, desc))
-                data: Mapping[str, Any] = {}
+                data: dict[str, Any] = {}
             else:
-                data = existing._data
+                data = existing
             for k, v in value.items():
-                sub = data.get(k, _MISSING)
+                sub = _dget(data, k, _MISSING)
                 self._plan(
                     sub, (*path, k), (*rel, k), v, source, origin, writes, defaults, use_origins
                 )
@@ -475,7 +505,6 @@ class Config(ConfigNode):
         if allow is None:
             allow = self._allow
         locked = bool(self._locks) and lock is None
-        data = self._data
         changes: list[Change] = []
         for path, value, origin, desc in writes:
             if locked:
@@ -484,7 +513,7 @@ class Config(ConfigNode):
                 if type(value) is dict:
                     value = self._keep_locked(path, value)
             if len(path) == 1:
-                existing, blocker = data.get(path[0], _MISSING), None
+                existing, blocker = _dget(self, path[0], _MISSING), None
             else:
                 existing, blocker = self._existing(path)
             if value is REMOVED:
@@ -507,10 +536,10 @@ class Config(ConfigNode):
                 path, value = ch.path, ch.value
                 if len(path) == 1 and type(value) in _ATOM_TYPES:
                     key = path[0]
-                    old = data.get(key)
+                    old = _dget(self, key)
                     if type(old) is ConfigNode or type(old) is ConfigList:
                         old._detach()
-                    data[key] = value
+                    _dset(self, key, value)
                     if ch.origin and ch.desc is None and not self._descs:
                         origins[key] = ch.origin
                     else:
@@ -525,18 +554,18 @@ class Config(ConfigNode):
         """``(value at path or _MISSING, path of a non-dict value standing in the way)``."""
         node: ConfigNode = self
         for i, seg in enumerate(path[:-1]):
-            child = node._data.get(seg, _MISSING)
+            child = _dget(node, seg, _MISSING)
             if child is _MISSING:
                 return _MISSING, None
             if type(child) is not ConfigNode:
                 return _MISSING, path[: i + 1]
             node = child
-        return node._data.get(path[-1], _MISSING), None
+        return _dget(node, path[-1], _MISSING), None
 
     def _node_at(self, path: tuple[str, ...]) -> ConfigNode | None:
         node: Any = self
         for seg in path:
-            node = node._data.get(seg)
+            node = _dget(node, seg)
             if type(node) is not ConfigNode:
                 return None
         return node  # type: ignore[no-any-return]
@@ -545,16 +574,16 @@ class Config(ConfigNode):
         path, value, origin = change.path, change.value, change.origin
         node: ConfigNode = self
         for i, seg in enumerate(path[:-1]):
-            child = node._data.get(seg)
+            child = _dget(node, seg)
             if type(child) is not ConfigNode:
                 if type(child) is ConfigList:
                     child._detach()
                 child = ConfigNode(self, path[: i + 1])
-                node._data[seg] = child
+                _dset(node, seg, child)
                 self._set_meta_of(node, seg, origin, None)
             node = child
         key = path[-1]
-        old = node._data.get(key)
+        old = _dget(node, key)
         if type(old) is ConfigList and type(value) is list:
             old._replace(value)  # keep the list object the user may hold
             self._set_meta_of(node, key, origin, change.desc)
@@ -562,11 +591,11 @@ class Config(ConfigNode):
         if type(old) is ConfigNode or type(old) is ConfigList:
             old._detach()
         if value is REMOVED:
-            node._data.pop(key, None)
+            _dpop(node, key, None)
             node._origins.pop(key, None)
             node._descs.pop(key, None)
             return
-        node._data[key] = self._build(path, value, origin)
+        _dset(node, key, self._build(path, value, origin))
         self._set_meta_of(node, key, origin, change.desc)
 
     @staticmethod
@@ -583,9 +612,9 @@ class Config(ConfigNode):
     def _build(self, path: tuple[str, ...], value: Any, origin: str | None) -> Any:
         if type(value) is dict:
             node = ConfigNode(self, path)
-            data, origins = node._data, node._origins
+            origins = node._origins
             for k, v in value.items():
-                data[k] = v if type(v) in _ATOM_TYPES else self._build((*path, k), v, origin)
+                _dset(node, k, v if type(v) in _ATOM_TYPES else self._build((*path, k), v, origin))
                 if origin:
                     origins[k] = origin
             return node
@@ -597,14 +626,14 @@ class Config(ConfigNode):
         self, tree: Mapping[str, Any], origins: Mapping[str, str], descs: Mapping[str, str]
     ) -> None:
         """Replace everything with ``tree`` (plain, JSON-safe), without checks or callback."""
-        for v in self._data.values():
+        for v in _dvalues(self):
             if type(v) is ConfigNode or type(v) is ConfigList:
                 v._detach()
-        self._data.clear()
+        _dclear(self)
         self._origins.clear()
         self._descs.clear()
         for k, v in tree.items():
-            self._data[k] = self._build((k,), v, "")
+            _dset(self, k, self._build((k,), v, ""))
         for dotted, text in origins.items():
             self._set_meta(dotted, text, "_origins")
         for dotted, text in descs.items():
@@ -613,7 +642,7 @@ class Config(ConfigNode):
     def _set_meta(self, dotted: str, text: str, field: str) -> None:
         path = parse_path(dotted)
         node = self._node_at(path[:-1])
-        if node is not None and path[-1] in node._data:
+        if node is not None and _dhas(node, path[-1]):
             getattr(node, field)[path[-1]] = text
 
     # -- locks --------------------------------------------------------------------------------
@@ -686,7 +715,7 @@ class Config(ConfigNode):
 
     # -- copies and pickling ------------------------------------------------------------------
     def __reduce__(self) -> tuple[Any, ...]:
-        tree = {k: _plain(v) for k, v in self._data.items()}
+        tree = {k: _plain(v) for k, v in _ditems(self)}
         return (_restore, (tree, self.origins(), self.descs(), dict(self._locks), self._allow))
 
 
@@ -785,3 +814,11 @@ def _under_leaf_error(path: tuple[str, ...], value: Any, leaf: tuple[str, ...]) 
         f"that is not a dict. To replace it with a dict, pass allow_val_change=True, as in "
         f"config.update({_short(_nested_literal(path, value), 60)}, allow_val_change=True)."
     )
+
+
+def _as_plain(value: ConfigNode | ConfigList) -> Any:
+    """A deep plain copy of a node (a root Config without its hidden keys) or a list."""
+    return value.as_dict() if isinstance(value, ConfigNode) else _plain(value)
+
+
+treat_as_plain((Config, ConfigNode), (ConfigList,), _as_plain)

@@ -117,7 +117,7 @@ def read_source(obj: Any, origin: str, *, frame: types.FrameType | None = None) 
         Source(values={'lr': 0.1}, origin='train.py:3', origins={}, descs={})
     """
     cls = type(obj)
-    if _package(cls) == "runconfig" and _has_methods(obj, "as_dict", "origins"):
+    if _package(cls) == "runconfig" and hasattr(obj, "as_dict") and hasattr(obj, "origins"):
         from runconfig._paths import parse_path
 
         leaf_origins = {parse_path(p): o for p, o in obj.origins().items()}
