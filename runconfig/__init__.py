@@ -19,9 +19,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from runconfig import errors
+from runconfig._term import termerror, termlog, termwarn
 from runconfig.config import Config, ConfigList, ConfigNode
 from runconfig.errors import (
+    CommError,
     ConfigError,
+    Error,
     LockedKeyWarning,
     QueryError,
     RunconfigError,
@@ -34,7 +38,22 @@ from runconfig.errors import (
 globals().pop("config", None)
 
 if TYPE_CHECKING:
-    from runconfig._run import Run, Summary, finish, init, log
+    from runconfig import util
+    from runconfig._init import init
+    from runconfig._run import (
+        AlertLevel,
+        ConfigStatic,
+        Run,
+        RunStatus,
+        alert,
+        define_metric,
+        finish,
+        join,
+        log,
+        mark_preempting,
+    )
+    from runconfig._session import Settings, login, require, setup, teardown
+    from runconfig._summary import Metric, Summary, SummaryNode
     from runconfig.api import Api, RunList, RunRecord, diff
     from runconfig.query import evaluate, parse_query
 
@@ -45,38 +64,73 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlertLevel",
     "Api",
+    "CommError",
     "Config",
     "ConfigError",
     "ConfigList",
     "ConfigNode",
+    "ConfigStatic",
+    "Error",
     "LockedKeyWarning",
+    "Metric",
     "QueryError",
     "Run",
     "RunList",
     "RunRecord",
+    "RunStatus",
     "RunconfigError",
+    "Settings",
     "StoreError",
     "Summary",
+    "SummaryNode",
     "UsageError",
+    "alert",
     "config",
+    "define_metric",
     "diff",
+    "errors",
     "evaluate",
     "finish",
     "init",
+    "join",
     "log",
+    "login",
+    "mark_preempting",
     "parse_query",
+    "require",
     "run",
+    "setup",
     "summary",
+    "teardown",
+    "termerror",
+    "termlog",
+    "termwarn",
+    "util",
 ]
 
 # Imported on first use, so that ``import runconfig`` costs next to nothing.
 _LAZY = {
-    "init": "runconfig._run",
+    "init": "runconfig._init",
     "finish": "runconfig._run",
+    "join": "runconfig._run",
     "log": "runconfig._run",
+    "define_metric": "runconfig._run",
+    "alert": "runconfig._run",
+    "mark_preempting": "runconfig._run",
+    "AlertLevel": "runconfig._run",
+    "ConfigStatic": "runconfig._run",
     "Run": "runconfig._run",
-    "Summary": "runconfig._run",
+    "RunStatus": "runconfig._run",
+    "Metric": "runconfig._summary",
+    "Summary": "runconfig._summary",
+    "SummaryNode": "runconfig._summary",
+    "Settings": "runconfig._session",
+    "login": "runconfig._session",
+    "setup": "runconfig._session",
+    "teardown": "runconfig._session",
+    "require": "runconfig._session",
     "Api": "runconfig.api",
     "RunList": "runconfig.api",
     "RunRecord": "runconfig.api",
@@ -95,11 +149,15 @@ def __getattr__(name: str) -> Any:
         if name == "run":
             return _state.run
         return _state.run.summary if _state.run is not None else None
+    import importlib
+
+    if name == "util":
+        value: Any = importlib.import_module("runconfig.util")
+        globals()[name] = value
+        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'runconfig' has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(module), name)
     if name not in ("config", "run", "summary"):
         globals()[name] = value

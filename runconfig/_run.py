@@ -1,130 +1,163 @@
-"""Runs: ``init()``, ``finish()`` and the :class:`Run` that ties a Config to a store.
+"""The :class:`Run` that ties a Config to a store, and the module-level run functions.
 
 A run's config is written to the store as it changes, one transaction per operation,
 committed before the setter returns. The run also records its metadata (argv, host, git
 commit...), its summary and history (``run.log``), and its end: ``finished``, ``failed``
 (an uncaught exception, kept with its type and message) or, when the process dies,
-``crashed`` (told by readers from the pid or from a stale heartbeat).
+``crashed`` (told by readers from the pid or from a stale heartbeat). :func:`init`, which
+makes runs, is in :mod:`runconfig._init`.
 """
 
 from __future__ import annotations
 
 import atexit
-import getpass
+import operator
 import os
 import sys
 import threading
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
-from datetime import datetime, timezone
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from enum import Enum
 from types import TracebackType
 from typing import Any, NoReturn
 
-from runconfig._entries import REMOVED, Change
-from runconfig.config import Config, _plain
-from runconfig.errors import ConfigValueError, UsageError
-from runconfig.store import RunData, RunStore, open_store, resolve_location
-from runconfig.store._common import process_start_token
+from runconfig._entries import Change
+from runconfig._summary import Metric, Summary, leaves, make_metric
+from runconfig._term import termlog, termwarn
+from runconfig.config import Config
+from runconfig.errors import UsageError, UsageTypeError, UsageValueError
+from runconfig.store import RunData, RunStore
 from runconfig.values import sanitize
 
-__all__ = ["Run", "Summary", "finish", "init", "log"]
+__all__ = [
+    "AlertLevel",
+    "ConfigStatic",
+    "Run",
+    "RunStatus",
+    "alert",
+    "define_metric",
+    "finish",
+    "log",
+    "mark_preempting",
+]
 
 HEARTBEAT_SECONDS = 15.0
 
-_ADJECTIVES = (
-    "amber azure bold brave brisk calm clever cosmic crisp daring eager fair fancy gentle "
-    "glad golden grand happy hardy jolly keen kind lively lucid lunar merry mighty misty "
-    "noble polar proud quick quiet rapid royal rustic sharp shy silent sleek smooth solar "
-    "spry stellar stoic sunny swift tidy vivid warm wild wise witty young zesty"
-).split()
-_NOUNS = (
-    "badger bison crane dingo eagle falcon ferret finch fox gecko gibbon heron ibis jackal "
-    "koala lemur lynx magpie marten mink moose newt ocelot orca osprey otter owl panda "
-    "pelican puffin quail raven robin salmon seal shrew skunk sparrow stoat swan tapir "
-    "tern tiger toucan trout turtle viper walrus weasel wombat wren yak zebra"
-).split()
+# wandb's Run members that runconfig does not provide yet: reading one says so in a line
+# (see docs/wandb.md) instead of a bare AttributeError.
+_NOT_PROVIDED = frozenset(
+    {
+        "save",
+        "restore",
+        "watch",
+        "unwatch",
+        "log_artifact",
+        "use_artifact",
+        "link_artifact",
+        "upsert_artifact",
+        "finish_artifact",
+        "log_model",
+        "use_model",
+        "link_model",
+        "display",
+        "to_html",
+    }
+)
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
-class Summary(MutableMapping[str, Any]):
-    """A run's outputs: the last logged value of each metric, unless set explicitly.
+class AlertLevel(str, Enum):
+    """The level of :meth:`Run.alert` (wandb's ``wandb.AlertLevel``)."""
 
-    ``run.summary["best_acc"] = 0.93`` sets a value that later ``log()`` calls of the same
-    key no longer overwrite. Every change is stored before the call returns.
-    """
+    INFO = "INFO"
+    WARN = "WARN"
+    ERROR = "ERROR"
 
-    def __init__(self, run: Run) -> None:
-        self._run = run
-        self._data: dict[str, Any] = {}
-        self._explicit: set[str] = set()
+
+@dataclass(frozen=True)
+class RunStatus:
+    """What :meth:`Run.status` returns: runconfig syncs nothing, so nothing is pending."""
+
+    sync_items_total: int = 0
+    sync_items_pending: int = 0
+    sync_time: datetime | None = None
+
+
+class ConfigStatic(Mapping[str, Any]):
+    """``run.config_static``: a read-only snapshot of the config, with attribute access."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_values", dict(config))
 
     def __getitem__(self, key: str) -> Any:
-        return self._data[key]
+        return self._values[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
-        value = sanitize(value, f"summary.{key}")
-        self._run._write_summary([Change((key,), value)])
-        self._data[key] = value
-        self._explicit.add(key)
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"'ConfigStatic' object has no attribute {name!r}") from None
 
-    def __delitem__(self, key: str) -> None:
-        if key not in self._data:
-            raise KeyError(key)
-        self._run._write_summary([Change((key,), REMOVED)])
-        del self._data[key]
-        self._explicit.discard(key)
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("run.config_static is read-only: set values on run.config")
+
+    __setitem__ = __setattr__
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
+        return iter(self._values)
 
     def __len__(self) -> int:
-        return len(self._data)
+        return len(self._values)
 
     def __repr__(self) -> str:
-        return repr(self._data)
-
-    def update(self, other: Any = (), /, **kwargs: Any) -> None:
-        """Set several values in one transaction."""
-        values = {**dict(other), **kwargs}
-        clean = {k: sanitize(v, f"summary.{k}") for k, v in values.items()}
-        self._run._write_summary([Change((k,), v) for k, v in clean.items()])
-        self._data.update(clean)
-        self._explicit.update(clean)
-
-    def _from_log(self, row: Mapping[str, Any]) -> list[Change]:
-        """The summary changes a logged row makes (keys set explicitly keep their value)."""
-        return [Change((k,), v) for k, v in row.items() if k not in self._explicit]
-
-    def _apply(self, changes: list[Change]) -> None:
-        for ch in changes:
-            self._data[ch.path[0]] = ch.value
+        return repr(self._values)
 
 
 class Run:
     """One execution of a script: its config, summary, history and metadata.
 
-    Made by :func:`init`. Use it as a context manager to finish it on exit (``failed``
-    if an exception escapes)::
+    Made by :func:`~runconfig.init`. Use it as a context manager to finish it on exit
+    (``failed`` if an exception escapes)::
 
         with runconfig.init(project="mnist", config={"lr": 1e-3}) as run:
             run.log({"loss": 0.3})
     """
 
-    def __init__(self, data: RunData, config: Config, store: RunStore | None) -> None:
+    def __init__(
+        self,
+        data: RunData,
+        config: Config,
+        store: RunStore | None,
+        *,
+        files: str | None = None,
+        resumed: bool = False,
+        mode: str | None = None,
+    ) -> None:
         self._data = data
         self.config = config
-        self.summary = Summary(self)
+        self.summary = Summary(self._write_summary)
         self._store = store
+        self._files = files
+        self._resumed = resumed
+        self._mode = mode or "online"
         self._step = 0
+        self._starting_step = 0
+        self._pending: dict[str, Any] | None = None  # a row logged with commit=False
+        self._start_time = time.time()
         self._finished = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._on_finish: list[Callable[[], None]] = []
+        self._alerts: dict[str, float] = {}
         config._set_callback(self._write_config, self._write_new_keys)
 
-    # -- identity -----------------------------------------------------------------------
+    # -- identity -------------------------------------------------------------------------
     @property
     def id(self) -> str:
         """Short, unique, URL-safe id."""
@@ -132,28 +165,63 @@ class Run:
 
     @property
     def name(self) -> str:
-        """Readable name, unique within the project."""
+        """Readable name, unique within the project; settable (stored at once)."""
         return self._data.name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        value = str(value)
+        if value == self._data.name:
+            return
+        if self._store is not None:
+            taken = self._store.get_run(value, self._data.project)
+            if taken is not None and taken.id != self.id:
+                raise UsageError(
+                    f"cannot rename run {self.id} to {value!r}: run {taken.id} of project "
+                    f"{self._data.project!r} has that name"
+                )
+        self._set_field("name", value)
 
     @property
     def project(self) -> str:
         return self._data.project
 
     @property
-    def group(self) -> str | None:
-        return self._data.group
+    def entity(self) -> str:
+        """wandb's entity, as given to ``init`` or ``WANDB_ENTITY`` (``""`` if none)."""
+        return self._data.entity or ""
 
     @property
-    def job_type(self) -> str | None:
-        return self._data.job_type
+    def group(self) -> str:
+        return self._data.group or ""
+
+    @group.setter
+    def group(self, value: str | None) -> None:
+        self._set_field("group", None if value is None else str(value))
+
+    @property
+    def job_type(self) -> str:
+        return self._data.job_type or ""
+
+    @job_type.setter
+    def job_type(self, value: str | None) -> None:
+        self._set_field("job_type", None if value is None else str(value))
 
     @property
     def tags(self) -> tuple[str, ...]:
         return tuple(self._data.tags)
 
+    @tags.setter
+    def tags(self, value: Sequence[str]) -> None:
+        self._set_field("tags", [str(t) for t in tuple(value)])
+
     @property
     def notes(self) -> str | None:
         return self._data.notes
+
+    @notes.setter
+    def notes(self, value: str | None) -> None:
+        self._set_field("notes", None if value is None else str(value))
 
     @property
     def state(self) -> str:
@@ -167,18 +235,114 @@ class Run:
 
     @property
     def disabled(self) -> bool:
+        """True in disabled mode: nothing is stored."""
         return self._store is None
+
+    @property
+    def offline(self) -> bool:
+        """True when started with ``mode="offline"`` (runconfig always records locally)."""
+        return self._mode in ("offline", "dryrun")
+
+    @property
+    def path(self) -> str:
+        """``entity/project/id`` (without an empty entity), as wandb writes a run's path;
+        :meth:`Api.run <runconfig.Api.run>` takes it."""
+        return "/".join(p for p in (self._data.entity, self._data.project, self.id) if p)
+
+    @property
+    def url(self) -> str | None:
+        """The store and the run: ``sqlite:////abs/runs.db#<id>`` or
+        ``postgresql://user@host/db#<id>`` (None in disabled mode);
+        :meth:`Api.run <runconfig.Api.run>` takes it."""
+        if self._store is None:
+            return None
+        location = self._store.location
+        if "://" not in location:
+            location = "sqlite:///" + os.path.abspath(location)
+        return f"{location}#{self.id}"
+
+    @property
+    def project_url(self) -> None:
+        """wandb's page of the project: runconfig has no server, so None."""
+        return None
+
+    @property
+    def sweep_url(self) -> None:
+        """wandb's page of the sweep: None."""
+        return None
+
+    @property
+    def sweep_id(self) -> str | None:
+        """The sweep this run belongs to (from ``RUNCONFIG_SWEEP_ID`` or ``WANDB_SWEEP_ID``)."""
+        return os.environ.get("RUNCONFIG_SWEEP_ID") or os.environ.get("WANDB_SWEEP_ID") or None
+
+    @property
+    def resumed(self) -> bool:
+        """True when ``init`` resumed a stored run."""
+        return self._resumed
+
+    @property
+    def step(self) -> int:
+        """The step of the next :meth:`log` (a row logged with ``commit=False`` holds it)."""
+        return self._step
+
+    @property
+    def starting_step(self) -> int:
+        """The first step of this process: 0, or the next step of a resumed run."""
+        return self._starting_step
+
+    @property
+    def start_time(self) -> float:
+        """When this process started the run, in seconds since the epoch."""
+        return self._start_time
+
+    @property
+    def dir(self) -> str:
+        """The run's folder for files, created on first use: ``<files>/<run id>``, where
+        ``<files>`` is ``RUNCONFIG_FILES``, else ``<dir>/.runconfig/files`` for
+        ``init(dir=...)`` or ``WANDB_DIR``, else the store's folder's ``files``."""
+        if self._files is None:
+            import tempfile
+
+            self._files = os.path.join(tempfile.gettempdir(), "runconfig-files")
+        path = os.path.join(self._files, self.id)
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    @property
+    def config_static(self) -> ConfigStatic:
+        """A read-only snapshot of the config, with attribute access."""
+        return ConfigStatic(self.config)
 
     def __repr__(self) -> str:
         return f"<Run {self.name} ({self.id}) project={self.project!r} state={self.state}>"
 
-    # -- writes ---------------------------------------------------------------------------
-    def _check_live(self) -> None:
-        if self._finished:
-            raise UsageError(
-                f"run {self.name} ({self.id}) is finished; its config and summary are "
-                "read-only now. Start a new run with runconfig.init()"
+    def __getattr__(self, name: str) -> Any:
+        if name in _NOT_PROVIDED:
+            raise AttributeError(
+                f"runconfig does not provide wandb's Run.{name}; see docs/wandb.md"
             )
+        raise AttributeError(f"'Run' object has no attribute {name!r}")
+
+    # -- writes ---------------------------------------------------------------------------
+    def _check_live(self, action: str = "") -> None:
+        if self._finished:
+            ignored = f"; {action} is ignored" if action else ""
+            raise UsageError(
+                f"run {self.name} ({self.id}) is finished{ignored}; its config and summary "
+                "are read-only now. Start a new run with runconfig.init()"
+            )
+
+    def _set_field(self, field: str, value: Any) -> None:
+        self._check_live(f"setting its {field}")
+        if self._store is not None and self._data.rid is not None:
+            with self._lock:
+                self._store.update_run(self._data.rid, **{field: value})
+        setattr(self._data, field, value)
+
+    def _set_meta(self, key: str, value: Any) -> None:
+        meta = {**self._data.meta, key: value}
+        self._set_field("meta", meta)
 
     def _write_config(self, changes: list[Change]) -> None:
         # The hot path of every config write: the store holds its own lock.
@@ -196,43 +360,225 @@ class Run:
 
     def _write_summary(self, changes: list[Change]) -> None:
         self._check_live()
-        if self._store is not None and self._data.rid is not None:
+        if self._store is not None and self._data.rid is not None and changes:
             self._store.write_changes(self._data.rid, "s", changes)
 
+    # -- history ----------------------------------------------------------------------------
     def log(self, data: Mapping[str, Any], step: int | None = None, commit: Any = None) -> None:
-        """Append a row of metrics to the history; the summary keeps the last values."""
-        self._check_live()
+        """Log a row of metrics to the history; the summary keeps each metric's last value
+        (or what :meth:`define_metric` asks for).
+
+        As in wandb: each call is a new row (a step), unless ``commit=False``, which adds to
+        the current row until a call that commits it. ``step=N`` logs at step ``N``: a
+        higher step commits the current row first, the current step adds to it (``step``
+        makes ``commit`` default to False), and a lower one is dropped with a warning.
+        Nested dicts are logged leaf by leaf (``{"val": {"acc": 1}}`` is ``val.acc``).
+        The row is stored before the call returns, committed or not; the summary changes
+        when the row is committed.
+        """
+        self._check_live("log()")
         if not isinstance(data, Mapping):
-            raise ConfigValueError(f"run.log() takes a dict of metrics, got {type(data).__name__}")
+            raise UsageTypeError(f"run.log() takes a dict of metrics, got {type(data).__name__}")
         if step is not None:
-            if step < self._step - 1:
-                raise ConfigValueError(
-                    f"run.log(step={step}) goes back in time: the last step was {self._step - 1}"
+            try:
+                step = operator.index(step)
+            except TypeError:
+                raise UsageTypeError(
+                    f"run.log(step=...) takes an integer, got {type(step).__name__}"
+                ) from None
+            if step < self._step:
+                termwarn(
+                    f"Tried to log to step {step} that is less than the current step "
+                    f"{self._step}. Steps must be monotonically increasing, so this data "
+                    "will be ignored."
                 )
-            self._step = step
-        row = {str(k): sanitize(v, f"summary.{k}") for k, v in data.items()}
-        changes = self.summary._from_log(row)
+                return
+            if step > self._step:
+                self._commit_pending()
+                self._step = step
+            if commit is None:
+                commit = False
+        row = {str(k): sanitize(v, f"summary.{k}") for k, v in data.items() if k != "_step"}
+        if self._pending is not None:
+            pending = self._pending
+            for path, value in leaves(row):
+                _put_leaf(pending, path, value)
+            row = pending
+        if commit or commit is None:
+            self._pending = None
+            self._commit_row(row)
+        else:
+            if self._store is not None and self._data.rid is not None:
+                self._store.write_log(self._data.rid, self._step, row, [])
+            self._pending = row
+
+    def _commit_row(self, row: dict[str, Any]) -> None:
+        changes = self.summary._commit_row(row)
         if self._store is not None and self._data.rid is not None:
             self._store.write_log(self._data.rid, self._step, row, changes)
         # Stored first, then shown: a refused write leaves the summary as it was.
         self.summary._apply(changes)
         self._step += 1
 
-    # -- lifecycle --------------------------------------------------------------------------
-    def finish(self, exit_code: int | None = None, *, _error: BaseException | None = None) -> None:
-        """Mark the run ``finished`` (or ``failed`` with a non-zero exit code or an error)."""
+    def _commit_pending(self) -> None:
+        if self._pending is not None:
+            row, self._pending = self._pending, None
+            self._commit_row(row)
+
+    def define_metric(
+        self,
+        name: str,
+        step_metric: str | Metric | None = None,
+        step_sync: bool | None = None,
+        hidden: bool | None = None,
+        summary: str | None = None,
+        goal: str | None = None,
+        overwrite: bool | None = None,
+    ) -> Metric:
+        """Say how a metric is summarised and plotted, as wandb 0.31 does.
+
+        ``summary``: ``"min"``, ``"max"``, ``"mean"``, ``"first"``, ``"last"``, ``"copy"``,
+        ``"none"`` or several (``"min,max"``); ``"best"`` with ``goal="minimize"`` or
+        ``"maximize"`` (wandb before 0.31). ``step_metric`` names the metric to plot it
+        against, added to its rows when missing (``step_sync``). ``name`` may end in
+        ``*`` (``"train/*"``). A repeated definition adds to the last one unless
+        ``overwrite=True``. See :mod:`runconfig._summary` for the values it gives.
+        """
+        self._check_live("define_metric()")
+        metric = make_metric(name, step_metric, step_sync, hidden, summary, goal)
+        changes = self.summary._define(metric, overwrite)
+        self._write_summary(changes)
+        self.summary._apply(changes)
+        kept = [m for m in self._data.meta.get("metrics", ()) if m.get("name") != name]
+        self._set_meta("metrics", [*kept, _metric_record(self.summary._metrics.defined, metric)])
+        return metric
+
+    # -- notes on the run -------------------------------------------------------------------
+    def alert(
+        self,
+        title: str,
+        text: str,
+        level: str | AlertLevel | None = None,
+        wait_duration: float | timedelta | None = None,
+    ) -> None:
+        """Record an alert on the run (``meta.alerts``) and print it on stderr.
+
+        As in wandb, ``level`` is ``"INFO"`` (default), ``"WARN"`` or ``"ERROR"``, and an
+        alert with the same title within ``wait_duration`` (default 60 s) of the last one
+        is not repeated.
+        """
+        self._check_live("alert()")
+        if level is None:
+            level = "INFO"
+        elif isinstance(level, AlertLevel):
+            level = level.value
+        if level not in ("INFO", "WARN", "ERROR"):
+            raise UsageValueError(
+                f"alert(level={level!r}): level must be 'INFO', 'WARN' or 'ERROR'"
+            )
+        if wait_duration is None:
+            wait = 60.0
+        elif isinstance(wait_duration, timedelta):
+            wait = wait_duration.total_seconds()
+        elif isinstance(wait_duration, (int, float)) and not isinstance(wait_duration, bool):
+            wait = float(wait_duration)
+        else:
+            raise UsageTypeError("wait_duration must be an int, float, or datetime.timedelta")
+        now = time.monotonic()
+        last = self._alerts.get(title)
+        if last is not None and now - last < wait:
+            return
+        self._alerts[title] = now
+        record = {"title": str(title), "text": str(text), "level": level, "at": _now()}
+        self._set_meta("alerts", [*self._data.meta.get("alerts", ()), record])
+        termlog(f"ALERT {level}: {title}: {text}")
+
+    def mark_preempting(self) -> None:
+        """Record that the run is about to be preempted (``meta.preempting``)."""
+        self._check_live("mark_preempting()")
+        self._set_meta("preempting", _now())
+
+    def _label(self, **labels: Any) -> None:
+        """What integrations tell wandb about themselves (``code="transformers_trainer"``),
+        kept in ``meta.labels``."""
         if self._finished:
             return
+        clean = {str(k): v for k, v in labels.items() if isinstance(v, (str, int, float, bool))}
+        if clean:
+            self._set_meta("labels", {**self._data.meta.get("labels", {}), **clean})
+
+    def pin_config_keys(self, keys: Sequence[str] = ()) -> None:
+        """Record config keys to show first (wandb's page); kept in ``meta.pinned_keys``."""
+        self._set_meta("pinned_keys", [str(k) for k in keys])
+
+    def log_code(
+        self,
+        root: str | os.PathLike[str] | None = ".",
+        name: str | None = None,
+        include_fn: Callable[..., bool] | None = None,
+        exclude_fn: Callable[..., bool] | None = None,
+    ) -> None:
+        """Copy the source files under ``root`` (``*.py`` unless ``include_fn`` says
+        otherwise) into ``<run.dir>/code`` and record their paths in ``meta.code``.
+
+        wandb makes an artifact of them; runconfig keeps the copies in the run's folder
+        (artifacts come with the next release). Hidden folders, ``__pycache__``, virtual
+        environments and the store's folder are skipped.
+        """
+        self._check_live("log_code()")
+        from runconfig._code import copy_code
+
+        copied = copy_code(
+            os.fspath(root or "."), os.path.join(self.dir, "code"), include_fn, exclude_fn
+        )
+        if not copied:
+            termwarn(
+                f"log_code(): no source files under {os.fspath(root or '.')!r}; "
+                "no code is recorded for the run"
+            )
+            return
+        self._set_meta("code", {"name": name or f"source-{self.project}", "files": copied})
+
+    def status(self) -> RunStatus:
+        """wandb's sync status: runconfig stores as it goes, so nothing is ever pending."""
+        return RunStatus(sync_time=datetime.now(timezone.utc))
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def finish(
+        self,
+        exit_code: int | None = None,
+        quiet: bool | None = None,
+        *,
+        _error: BaseException | None = None,
+    ) -> None:
+        """Mark the run ``finished`` (or ``failed`` with a non-zero exit code or an error).
+
+        A row logged with ``commit=False`` is committed first. ``quiet`` is accepted, as
+        older wandb took it. Finishing a finished run does nothing.
+        """
+        if self._finished:
+            return
+        try:
+            for hook in self._on_finish:
+                try:
+                    hook()
+                except Exception as e:  # one integration failing to close must not lose the run
+                    termwarn(f"while finishing run {self.id}: {type(e).__name__}: {e}")
+            self._commit_pending()
+        finally:
+            self._end(exit_code, _error)
+
+    def _end(self, exit_code: int | None, error: BaseException | None) -> None:
         self._stop.set()
         for t in self._threads:
             t.join(timeout=2.0)
         self._finished = True
         state = "finished"
         fields: dict[str, Any] = {"finished_at": _now()}
-        if _error is not None:
+        if error is not None:
             state = "failed"
-            fields["error_type"] = type(_error).__name__
-            fields["error_message"] = str(_error)
+            fields["error_type"] = type(error).__name__
+            fields["error_message"] = str(error)
             exit_code = 1 if exit_code is None else exit_code
         elif exit_code:
             state = "failed"
@@ -311,7 +657,29 @@ class Run:
         self._threads.append(t)
 
 
-# -- process-wide state -------------------------------------------------------------------
+def _put_leaf(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    node = tree
+    for seg in path[:-1]:
+        child = node.get(seg)
+        if type(child) is not dict:
+            child = node[seg] = {}
+        node = child
+    node[path[-1]] = value
+
+
+def _metric_record(defined: Mapping[tuple[str, ...], Metric], metric: Metric) -> dict[str, Any]:
+    """The stored form of a definition (after a merge with an earlier one of the name)."""
+    from runconfig._summary import parse_metric_name
+
+    merged = (
+        defined.get(parse_metric_name(metric.name), metric)
+        if not metric.name.endswith("*")
+        else metric
+    )
+    record = {k: v for k, v in asdict(merged).items() if v is not None}
+    if "summary" in record:
+        record["summary"] = list(record["summary"])
+    return record
 
 
 class _State:
@@ -382,307 +750,55 @@ def _exit_status(status: object) -> int:
 _state = _State()
 
 
-def _git_commit(start: str) -> tuple[str | None, str | None]:
-    """``(commit sha, repo root)`` read from ``.git`` without running git."""
-    path = os.path.abspath(start)
-    while True:
-        git = os.path.join(path, ".git")
-        if os.path.isdir(git):
-            break
-        parent = os.path.dirname(path)
-        if parent == path:
-            return None, None
-        path = parent
-    try:
-        with open(os.path.join(git, "HEAD"), encoding="utf-8") as f:
-            head = f.read().strip()
-        if not head.startswith("ref: "):
-            return head or None, path
-        ref = head[5:]
-        ref_file = os.path.join(git, ref)
-        if os.path.exists(ref_file):
-            with open(ref_file, encoding="utf-8") as f:
-                return f.read().strip() or None, path
-        packed = os.path.join(git, "packed-refs")
-        if os.path.exists(packed):
-            with open(packed, encoding="utf-8") as f:
-                for line in f:
-                    parts = line.split()
-                    if len(parts) == 2 and parts[1] == ref:
-                        return parts[0], path
-    except OSError:
-        pass
-    return None, path
+# -- the module's run functions: wandb.log, wandb.finish... on the active run ---------------
 
 
-def _script_dir() -> str | None:
-    main = sys.modules.get("__main__")
-    file = getattr(main, "__file__", None)
-    return os.path.dirname(os.path.abspath(file)) if file else None
-
-
-def _user() -> str | None:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return None
-
-
-def _random_below(n: int) -> int:
-    # os.urandom rather than the secrets module: its import costs init() milliseconds.
-    return int.from_bytes(os.urandom(8), "big") % n
-
-
-def _new_id() -> str:
-    """8 characters of [a-z0-9]: 2.8e12 ids, URL-safe."""
-    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    return "".join(alphabet[_random_below(36)] for _ in range(8))
-
-
-def _new_name() -> str:
-    adjective, noun = (
-        _ADJECTIVES[_random_below(len(_ADJECTIVES))],
-        _NOUNS[_random_below(len(_NOUNS))],
-    )
-    return f"{adjective}-{noun}-{_random_below(99) + 1}"
-
-
-def _hostname() -> str:
-    if hasattr(os, "uname"):
-        return os.uname().nodename
-    import socket
-
-    return socket.gethostname()
-
-
-def _sweep_params() -> dict[str, Any] | str | None:
-    """The sweep's values: a JSON object in RUNCONFIG_SWEEP_PARAMS, or wandb's file."""
-    raw = os.environ.get("RUNCONFIG_SWEEP_PARAMS")
-    if raw:
-        import json
-
-        try:
-            params = json.loads(raw)
-        except json.JSONDecodeError as e:
-            raise ConfigValueError(
-                f"RUNCONFIG_SWEEP_PARAMS is not valid JSON ({e.msg} at column {e.colno})"
-            ) from None
-        if not isinstance(params, dict):
-            raise ConfigValueError("RUNCONFIG_SWEEP_PARAMS must be a JSON object")
-        return params
-    return os.environ.get("WANDB_SWEEP_PARAM_PATH") or None
-
-
-def _filter_keys(
-    values: dict[str, Any], include: Sequence[str] | None, exclude: Sequence[str] | None
-) -> dict[str, Any]:
-    if include is not None and exclude is not None:
-        raise UsageError("pass config_include_keys or config_exclude_keys, not both")
-    if include is not None:
-        return {k: v for k, v in values.items() if k in include}
-    if exclude is not None:
-        return {k: v for k, v in values.items() if k not in exclude}
-    return values
-
-
-def init(
-    project: str | None = None,
-    name: str | None = None,
-    config: Any = None,
-    *,
-    dir: str | os.PathLike[str] | None = None,
-    store: str | os.PathLike[str] | None = None,
-    tags: Sequence[str] | None = None,
-    notes: str | None = None,
-    group: str | None = None,
-    job_type: str | None = None,
-    id: str | None = None,
-    resume: bool | str | None = None,
-    allow_val_change: bool | None = None,
-    config_exclude_keys: Sequence[str] | None = None,
-    config_include_keys: Sequence[str] | None = None,
-    mode: str | None = None,
-    reinit: bool | str | None = None,
-    **ignored_wandb_kwargs: Any,
-) -> Run:
-    """Start a run: build its config, store it, and make it ``runconfig.run``.
-
-    Config sources, lowest to highest: ``config-defaults.yaml`` (the script's directory,
-    then the working directory), values set on ``runconfig.config`` before ``init``,
-    ``config`` (a dict, a YAML/JSON path, argparse/absl/TF flags, a dataclass...), then a
-    sweep's values (``RUNCONFIG_SWEEP_PARAMS``, JSON), which are locked. Nested dicts merge.
-
-    A second ``init()`` while a run is active finishes that run and starts a new one
-    (``reinit="return_previous"`` returns the active run instead; ``"create_new"`` starts
-    an independent run and leaves ``runconfig.run`` as it is).
-
-    wandb-only arguments (``entity``, ``settings``, ``sync_tensorboard``...) are accepted
-    and ignored, so ``import runconfig as wandb`` scripts run unchanged.
-    """
-    frame = sys._getframe(1)
-    active = _state.run
-    if active is not None and not active._finished:
-        if reinit in ("return_previous", False):
-            return active
-        if reinit != "create_new":
-            active.finish()
-    becomes_global = not (reinit == "create_new" and _state.run is not None)
-
-    mode = mode or os.environ.get("RUNCONFIG_MODE") or os.environ.get("WANDB_MODE")
-    disabled = mode == "disabled"
-    project = (
-        project
-        or os.environ.get("RUNCONFIG_PROJECT")
-        or os.environ.get("WANDB_PROJECT")
-        or "uncategorized"
-    )
-    cwd = os.getcwd()
-
-    cfg = _state.config if becomes_global else Config()
-    cfg._set_callback(None)
-    if allow_val_change:
-        cfg._set_allow_val_change(True)
-
-    run_store: RunStore | None = None
-    resumed: RunData | None = None
-    commit, repo = _git_commit(cwd)
-    before = cfg.copy()
-    try:
-        if not disabled:
-            run_store = open_store(resolve_location(store, dir=dir))
-            if id is not None and resume not in (None, False, "never"):
-                resumed = run_store.get_run(id)
-                if resumed is None and resume == "must":
-                    where = run_store.location
-                    raise UsageError(f"resume='must' but no run has the id {id!r} in {where}")
-        if resumed is not None:
-            # The stored config comes back first; everything below is applied to it as
-            # ordinary changes (stored with their origins), so equal values are no-ops.
-            pending = _carry(cfg.as_dict(), cfg.origins())
-            cfg._load_plain(resumed.config, resumed.origins, resumed.descs)
-            data = _resume_row(run_store, resumed) if run_store is not None else resumed
-            run = Run(data, cfg, run_store)
-            run.summary._data.update(resumed.summary)
-            run._step = len(resumed.history or ())
-            cfg._merge((), pending, {}, allow_val_change, "runconfig.config", frame)
-            _populate(
-                cfg, config, frame, allow_val_change, config_include_keys, config_exclude_keys
-            )
-        else:
-            _populate(cfg, config, frame, True, config_include_keys, config_exclude_keys)
-            now = _now()
-            data = RunData(
-                id=id or _new_id(),
-                name=name or _new_name(),
-                project=project,
-                group=group,
-                job_type=job_type,
-                tags=list(tags or ()),
-                notes=notes,
-                state="running",
-                created_at=now,
-                updated_at=now,
-                heartbeat_at=now,
-                config={k: _plain(v) for k, v in dict.items(cfg)},
-                origins=cfg.origins(),
-                descs=cfg.descs(),
-                git_commit=commit,
-                **_process_fields(cwd),
-            )
-            if run_store is not None:
-                data = run_store.create_run(data)
-            run = Run(data, cfg, run_store)
-    except BaseException:
-        # Leave no half-made run: the pending config as it was, the store closed.
-        cfg._load_plain(
-            {k: _plain(v) for k, v in dict.items(before)}, before.origins(), before.descs()
-        )
-        cfg._locks.clear()
-        cfg._locks.update(before._locks)
-        if run_store is not None:
-            run_store.close()
-        raise
-    if becomes_global:
-        _state.run = run
-        _state.config = cfg
-    _state.runs.append(run)
-    _state.hook()
-    run._start_background()
-    if repo is not None and run_store is not None:
-        run._record_git(repo)
+def _active(call: str) -> Run:
+    run = _state.run
+    if run is None:
+        raise UsageError(f"runconfig.{call} needs a run: call runconfig.init() first")
     return run
 
 
-def _process_fields(cwd: str) -> dict[str, Any]:
-    return {
-        "host": _hostname(),
-        "user": _user(),
-        "pid": os.getpid(),
-        "pid_started": process_start_token(os.getpid()),
-        "python": "{}.{}.{}".format(*sys.version_info[:3]),
-        "program": os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else None,
-        "argv": list(sys.argv),
-        "cwd": cwd,
-    }
-
-
-def _populate(
-    cfg: Config,
-    config: Any,
-    frame: Any,
-    allow: bool | None,
-    include: Sequence[str] | None,
-    exclude: Sequence[str] | None,
-) -> None:
-    """Merge the init-time sources into ``cfg``, lowest priority first."""
-    from runconfig.sources import find_defaults_files, read_file, read_source
-
-    for path in find_defaults_files(_script_dir()):
-        cfg._merge((), read_file(path), {}, True, "config-defaults.yaml", frame, defaults=True)
-    if config is not None:
-        source = read_source(config, "init", frame=frame)
-        source.values = _filter_keys(source.values, include, exclude)
-        cfg._merge((), source, {}, allow, "init", frame)
-    sweep = _sweep_params()
-    if isinstance(sweep, str):
-        cfg.update_locked(read_file(sweep), user="sweep")
-    elif sweep is not None:
-        cfg.update_locked(sweep, user="sweep")
-
-
-def _carry(values: dict[str, Any], origins: dict[str, str]) -> Any:
-    from runconfig._paths import parse_path
-    from runconfig.sources import Source
-
-    return Source(values, "runconfig.config", {parse_path(k): v for k, v in origins.items()})
-
-
-def _resume_row(store: RunStore, old: RunData) -> RunData:
-    assert old.rid is not None
-    fields = _process_fields(os.getcwd())
-    fields.pop("cwd")
-    store.update_run(
-        old.rid,
-        state="running",
-        finished_at=None,
-        exit_code=None,
-        error_type=None,
-        error_message=None,
-        heartbeat_at=_now(),
-        **fields,
-    )
-    old.state = "running"
-    return old
-
-
-def finish(exit_code: int | None = None) -> None:
+def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
     """Finish the active run (no-op without one)."""
     if _state.run is not None:
-        _state.run.finish(exit_code)
+        _state.run.finish(exit_code, quiet)
+
+
+join = finish
 
 
 def log(data: Mapping[str, Any], step: int | None = None, commit: Any = None) -> None:
-    """``run.log`` on the active run."""
-    if _state.run is None:
-        raise UsageError("runconfig.log() needs a run: call runconfig.init() first")
-    _state.run.log(data, step=step, commit=commit)
+    """:meth:`Run.log` on the active run."""
+    _active("log()").log(data, step=step, commit=commit)
+
+
+def define_metric(
+    name: str,
+    step_metric: str | Metric | None = None,
+    step_sync: bool | None = None,
+    hidden: bool | None = None,
+    summary: str | None = None,
+    goal: str | None = None,
+    overwrite: bool | None = None,
+) -> Metric:
+    """:meth:`Run.define_metric` on the active run."""
+    return _active("define_metric()").define_metric(
+        name, step_metric, step_sync, hidden, summary, goal, overwrite
+    )
+
+
+def alert(
+    title: str,
+    text: str,
+    level: str | AlertLevel | None = None,
+    wait_duration: float | timedelta | None = None,
+) -> None:
+    """:meth:`Run.alert` on the active run."""
+    _active("alert()").alert(title, text, level, wait_duration)
+
+
+def mark_preempting() -> None:
+    """:meth:`Run.mark_preempting` on the active run."""
+    _active("mark_preempting()").mark_preempting()

@@ -14,16 +14,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "CommError",
     "ConfigAttributeError",
     "ConfigError",
     "ConfigKeyError",
     "ConfigTypeError",
     "ConfigValueError",
+    "Error",
     "LockedKeyWarning",
     "QueryError",
     "RunconfigError",
     "StoreError",
     "UsageError",
+    "UsageTypeError",
+    "UsageValueError",
 ]
 
 
@@ -31,8 +35,25 @@ class RunconfigError(Exception):
     """Base of every error raised by runconfig."""
 
 
+Error = RunconfigError
+"""wandb's name for the base of its errors: ``except wandb.Error`` catches runconfig's."""
+
+
 class UsageError(RunconfigError, RuntimeError):
     """An API called at the wrong moment, such as logging to a finished run."""
+
+
+class UsageTypeError(UsageError, TypeError):
+    """An API called with an argument of the wrong type, such as ``log([1, 2])``."""
+
+
+class UsageValueError(UsageError, ValueError):
+    """An API called with a value it does not take, such as ``alert(level="LOUD")``."""
+
+
+class CommError(RunconfigError):
+    """wandb's error for a failed exchange with its server; runconfig has no server and
+    raises it only where wandb code expects it."""
 
 
 class ConfigError(RunconfigError):

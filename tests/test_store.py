@@ -1017,6 +1017,7 @@ def test_a_schema_1_store_with_a_value_for_every_leaf_reads_the_same_once_migrat
     conn_rows = [(text, run.rid, path) for path, text in v1.items()]
     execute_raw(store_location, f"UPDATE rc_entries SET value = {p} WHERE rid = {p} AND path = {p}",
                 conn_rows)  # fmt: skip
+    _undo_schema_3(store_location)
     execute_raw(store_location, "UPDATE rc_meta SET value = '1' WHERE key = 'schema_version'", [()])
     upgraded = open_store(store_location)
     try:
@@ -1032,6 +1033,33 @@ def test_a_schema_1_store_with_a_value_for_every_leaf_reads_the_same_once_migrat
             "AND indexname IN ('rc_entries_num', 'rc_entries_txt')",
         )
         assert len(defs) == 2 and all("INCLUDE (rid)" in d for (d,) in defs)
+
+
+def _undo_schema_3(location: str) -> None:
+    """Take the columns schema 3 added away again, as a store written before it has none."""
+    for column in ("entity", "meta"):
+        execute_raw(location, f"ALTER TABLE rc_runs DROP COLUMN {column}", [()])
+
+
+def test_a_schema_2_store_gains_entity_and_meta_and_its_runs_read_the_same(
+    store: RunStore, store_location: str
+) -> None:
+    run = store.create_run(make_run("old", config={"lr": 0.1}))
+    store.close()
+    _undo_schema_3(store_location)
+    execute_raw(store_location, "UPDATE rc_meta SET value = '2' WHERE key = 'schema_version'", [()])
+    upgraded = open_store(store_location)
+    try:
+        got = upgraded.get_run("old")
+        assert got is not None and got.config == {"lr": 0.1}
+        assert got.entity is None and got.meta == {}
+        assert got.rid is not None
+        upgraded.update_run(got.rid, entity="team", meta={"labels": {"code": "x"}})
+        again = upgraded.get_run(run.id)
+    finally:
+        upgraded.close()
+    assert again is not None and again.entity == "team" and again.meta == {"labels": {"code": "x"}}
+    assert raw_rows(store_location, "SELECT value FROM rc_meta") == [(str(schema.SCHEMA_VERSION),)]
 
 
 def test_an_sqlite_string_holding_a_nul_round_trips(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 # The RunData attributes kept in rc_runs, in column order, and their SQL columns.
-RUN_FIELDS: tuple[str, ...] = (*schema.RUN_COLUMNS, "pid_started", "argv")
+RUN_FIELDS: tuple[str, ...] = (*schema.RUN_COLUMNS, "pid_started", "argv", "meta")
 COLUMNS = tuple(schema.COLUMN_NAMES.get(f, f) for f in RUN_FIELDS)
 RUN_SELECT = ", ".join(["r.rid", *(f"r.{c}" for c in COLUMNS)])
 PROJECT = 1 + RUN_FIELDS.index("project")  # its index in a run row
@@ -53,12 +53,14 @@ def encode(field: str, value: Any) -> Any:
     """A RunData field's value as its column holds it (lists as JSON text)."""
     if field in ("tags", "argv"):
         return dumps(list(value))
+    if field == "meta":
+        return dumps(dict(value))
     if field == "git_dirty" and value is not None:
         return bool(value)
     return value
 
 
-_TAGS, _ARGV, _DIRTY = (RUN_FIELDS.index(f) for f in ("tags", "argv", "git_dirty"))
+_TAGS, _ARGV, _META, _DIRTY = (RUN_FIELDS.index(f) for f in ("tags", "argv", "meta", "git_dirty"))
 _run_fields = operator.attrgetter(*RUN_FIELDS)
 # The kind of each run field: text ('s' and 'l' JSON) or not (numbers, bools).
 _RUN_TEXT = tuple(schema.RUN_COLUMNS.get(f, "s") in "sl" for f in RUN_FIELDS)
@@ -69,6 +71,7 @@ def run_values(run: RunData, sql: Statements | None = None) -> list[Any]:
     values = list(_run_fields(run))
     values[_TAGS] = dumps(list(run.tags)) if run.tags else "[]"
     values[_ARGV] = dumps(list(run.argv)) if run.argv else "[]"
+    values[_META] = dumps(run.meta) if run.meta else "{}"
     if run.git_dirty is not None:
         values[_DIRTY] = bool(run.git_dirty)
     if sql is not None and sql.null_text is not None:
@@ -83,6 +86,7 @@ def run_from_row(row: Row) -> RunData:
     values = dict(zip(RUN_FIELDS, row[1:], strict=True))
     values["tags"] = loads(values["tags"])
     values["argv"] = loads(values["argv"])
+    values["meta"] = loads(values["meta"]) if values["meta"] else {}
     if values["git_dirty"] is not None:
         values["git_dirty"] = bool(values["git_dirty"])
     return RunData(rid=row[0], **values)

@@ -51,6 +51,8 @@ class RunData:
     cwd: str | None = None
     git_commit: str | None = None
     git_dirty: bool | None = None
+    entity: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
     descs: dict[str, str] = field(default_factory=dict)

@@ -17,6 +17,10 @@ Tables (every name prefixed ``rc_`` so a shared PostgreSQL database stays tidy):
     ``origin`` and ``desc`` are the provenance of a value and its note from a file.
 ``rc_history``
     ``run.log()`` rows: ``(rid, step) -> JSON``.
+
+Schema 3 adds ``rc_runs.entity`` (wandb's, recorded) and ``rc_runs.meta``, a JSON object of
+what a run records beyond its columns: ``metrics`` (its ``define_metric`` definitions),
+``alerts``, ``labels``, ``preempting``, ``settings``, ``code`` (files of ``log_code``).
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ RUN_COLUMNS: dict[str, str] = {
     "cwd": "s",
     "git_commit": "s",
     "git_dirty": "b",
+    "entity": "s",
 }
 
 # The SQL column behind each run field where the name differs (``group`` and ``user``
@@ -165,9 +170,14 @@ _V2: dict[str, list[str]] = {
     ],
 }
 
+_V3 = [
+    "ALTER TABLE rc_runs ADD COLUMN entity TEXT",
+    "ALTER TABLE rc_runs ADD COLUMN meta TEXT NOT NULL DEFAULT '{{}}'",
+]
+
 # MIGRATIONS[n] takes a store from version n to n + 1 (version 0: empty): statements for
 # both engines, or per engine.
-MIGRATIONS: list[list[str] | dict[str, list[str]]] = [_V1, _V2]
+MIGRATIONS: list[list[str] | dict[str, list[str]]] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
