@@ -340,6 +340,13 @@ class Run:
                 self._store.update_run(self._data.rid, **{field: value})
         setattr(self._data, field, value)
 
+    def _record_file(self, path: str, kind: str, size: int, sha256: str) -> None:
+        """Record a file written in the run's folder (``path`` relative to :attr:`dir`)."""
+        self._check_live(f"keeping the file {path!r}")
+        if self._store is not None and self._data.rid is not None:
+            with self._lock:
+                self._store.record_file(self._data.rid, path, kind, size, sha256)
+
     def _set_meta(self, key: str, value: Any) -> None:
         meta = {**self._data.meta, key: value}
         self._set_field("meta", meta)
@@ -398,7 +405,7 @@ class Run:
                 self._step = step
             if commit is None:
                 commit = False
-        row = {str(k): sanitize(v, f"summary.{k}") for k, v in data.items() if k != "_step"}
+        row = {str(k): self._value(v, str(k)) for k, v in data.items() if k != "_step"}
         if self._pending is not None:
             pending = self._pending
             for path, value in leaves(row):
@@ -411,6 +418,23 @@ class Run:
             if self._store is not None and self._data.rid is not None:
                 self._store.write_log(self._data.rid, self._step, row, [])
             self._pending = row
+
+    def _value(self, value: Any, key: str) -> Any:
+        """A logged value as stored: media written to files and referenced, the rest
+        sanitized (see :mod:`runconfig.values`)."""
+        if type(value) in _ATOMS:
+            return value
+        media = _media_types()
+        if isinstance(value, media):
+            return value.to_ref(self, key)
+        if type(value) is dict:
+            return {str(k): self._value(v, f"{key}.{k}") for k, v in value.items()}
+        if type(value) in (list, tuple) and any(isinstance(v, media) for v in value):
+            return [self._value(v, key) for v in value]
+        converted = _convert_figure(value)
+        if converted is not None:
+            return converted.to_ref(self, key)
+        return sanitize(value, f"summary.{key}")
 
     def _commit_row(self, row: dict[str, Any]) -> None:
         changes = self.summary._commit_row(row)
@@ -655,6 +679,30 @@ class Run:
         t = threading.Thread(target=work, name="runconfig-git", daemon=True)
         t.start()
         self._threads.append(t)
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def _media_types() -> type:
+    from runconfig.media._base import Media
+
+    return Media
+
+
+def _convert_figure(value: Any) -> Any:
+    """A matplotlib figure (or the ``pyplot`` module, meaning its current figure) logged as
+    a value: the Image of it, as users want (wandb goes through plotly). None otherwise."""
+    module = type(value).__module__ or ""
+    is_pyplot = getattr(value, "__name__", None) == "matplotlib.pyplot"
+    if not (module.startswith("matplotlib.") or is_pyplot):
+        return None
+    figure = value.gcf() if is_pyplot else value
+    if type(figure).__name__ not in ("Figure", "SubFigure"):
+        return None
+    from runconfig.media import Image
+
+    return Image(figure)
 
 
 def _put_leaf(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:

@@ -1039,6 +1039,7 @@ def _undo_schema_3(location: str) -> None:
     """Take the columns schema 3 added away again, as a store written before it has none."""
     for column in ("entity", "meta"):
         execute_raw(location, f"ALTER TABLE rc_runs DROP COLUMN {column}", [()])
+    execute_raw(location, "DROP TABLE rc_files", [()])
 
 
 def test_a_schema_2_store_gains_entity_and_meta_and_its_runs_read_the_same(

@@ -42,7 +42,7 @@ from runconfig.store._sql import (
     run_values,
     tree_rows,
 )
-from runconfig.store.base import OrderKey, RunData, RunStore, SqlFragment
+from runconfig.store.base import FileRecord, OrderKey, RunData, RunStore, SqlFragment
 
 __all__ = ["SqlStore", "migrate", "now", "process_start_token", "schema_is_current"]
 
@@ -551,6 +551,29 @@ class SqlStore(RunStore):
             if cur.rowcount == 0:
                 raise StoreError(f"there is no run #{rid} in {self.location}")
 
+    def record_file(self, rid: int, path: str, kind: str, size: int, sha256: str) -> None:
+        """Record (or update) a file of the run's folder: ``path`` relative to it."""
+        ts = now()
+        with self._guard("record a file"), self._transaction(write=True):
+            self._check_run(rid)
+            self._exec(
+                "INSERT INTO rc_files (rid, path, kind, size, sha256, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (rid, path) DO UPDATE SET "
+                "kind = excluded.kind, size = excluded.size, sha256 = excluded.sha256, "
+                "created_at = excluded.created_at".replace("?", self._ph),
+                (rid, path, kind, size, sha256, ts),
+            )
+
+    def list_files(self, rid: int) -> list[FileRecord]:
+        """The files recorded for a run, by path."""
+        with self._guard("list files"), self._transaction(write=False):
+            rows = self._exec(
+                "SELECT path, kind, size, sha256, created_at FROM rc_files WHERE rid = "
+                f"{self._ph} ORDER BY path",
+                (rid,),
+            ).fetchall()
+        return [FileRecord(*row) for row in rows]
+
     def heartbeat(self, rid: int) -> None:
         """Record that the run is alive; safe to call from another thread."""
         ts = now()
@@ -657,6 +680,7 @@ class SqlStore(RunStore):
                 # Children first and by hand: SQLite does not enforce the foreign keys.
                 self._exec(f"DELETE FROM rc_entries WHERE {cond}", params)
                 self._exec(f"DELETE FROM rc_history WHERE {cond}", params)
+                self._exec(f"DELETE FROM rc_files WHERE {cond}", params)
                 count += self._exec(f"DELETE FROM rc_runs WHERE {cond}", params).rowcount
         for rid in rids:
             self._seq.pop(rid, None)

@@ -14,7 +14,7 @@ from typing import Any
 
 from runconfig._entries import Change
 
-__all__ = ["OrderKey", "RunData", "RunStore", "SqlFragment"]
+__all__ = ["FileRecord", "OrderKey", "RunData", "RunStore", "SqlFragment"]
 
 
 @dataclass
@@ -59,6 +59,17 @@ class RunData:
     summary: dict[str, Any] = field(default_factory=dict)
     history: list[dict[str, Any]] | None = None
     rid: int | None = None
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """A file of a run's folder, as the store records it."""
+
+    path: str
+    kind: str
+    size: int
+    sha256: str
+    created_at: str
 
 
 @dataclass(frozen=True)
@@ -127,6 +138,14 @@ class RunStore(abc.ABC):
     @abc.abstractmethod
     def heartbeat(self, rid: int) -> None:
         """Record that the run is alive (``heartbeat_at = now``)."""
+
+    def record_file(self, rid: int, path: str, kind: str, size: int, sha256: str) -> None:
+        """Record (or update) a file of the run's folder: ``path`` relative to it."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no file records")
+
+    def list_files(self, rid: int) -> list[FileRecord]:
+        """The files recorded for a run, by path."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no file records")
 
     @abc.abstractmethod
     def bulk_insert(self, runs: Iterable[RunData]) -> int:

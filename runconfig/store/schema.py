@@ -18,9 +18,14 @@ Tables (every name prefixed ``rc_`` so a shared PostgreSQL database stays tidy):
 ``rc_history``
     ``run.log()`` rows: ``(rid, step) -> JSON``.
 
-Schema 3 adds ``rc_runs.entity`` (wandb's, recorded) and ``rc_runs.meta``, a JSON object of
-what a run records beyond its columns: ``metrics`` (its ``define_metric`` definitions),
-``alerts``, ``labels``, ``preempting``, ``settings``, ``code`` (files of ``log_code``).
+``rc_files``
+    The files of a run's folder that runconfig wrote or was asked to keep (saved files,
+    logged media, code): ``path`` relative to the folder, ``kind`` (``file``, ``media``,
+    ``code``...), ``size``, ``sha256``, ``created_at``.
+
+Schema 3 adds ``rc_files``, ``rc_runs.entity`` (wandb's, recorded) and ``rc_runs.meta``, a
+JSON object of what a run records beyond its columns: ``metrics`` (its ``define_metric``
+definitions), ``alerts``, ``labels``, ``preempting``, ``settings``, ``code``.
 """
 
 from __future__ import annotations
@@ -170,9 +175,21 @@ _V2: dict[str, list[str]] = {
     ],
 }
 
+_FILES = """
+CREATE TABLE rc_files (
+    rid BIGINT NOT NULL REFERENCES rc_runs(rid) ON DELETE CASCADE,
+    path TEXT {collate} NOT NULL,
+    kind TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (rid, path)
+){without_rowid}"""
+
 _V3 = [
     "ALTER TABLE rc_runs ADD COLUMN entity TEXT",
     "ALTER TABLE rc_runs ADD COLUMN meta TEXT NOT NULL DEFAULT '{{}}'",
+    _FILES,
 ]
 
 # MIGRATIONS[n] takes a store from version n to n + 1 (version 0: empty): statements for
