@@ -114,6 +114,8 @@ class RunRecord:
     cwd: str | None = None
     git_commit: str | None = None
     git_dirty: bool | None = None
+    entity: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
     descs: dict[str, str] = field(default_factory=dict)
     history: list[dict[str, Any]] | None = field(default=None, repr=False)
@@ -480,8 +482,16 @@ class Api:
 
     def run(self, id_or_name: str, project: str | None = None) -> RunRecord:
         """One run by id or name (its history included). A name that several projects
-        use raises :class:`~runconfig.errors.StoreError` naming them: pass ``project``."""
+        use raises :class:`~runconfig.errors.StoreError` naming them: pass ``project``.
+
+        A run's :attr:`~runconfig.Run.path` (``entity/project/id``, wandb's form) and
+        :attr:`~runconfig.Run.url` (``<store>#<id>``) are taken too."""
         data = self._store.get_run(id_or_name, project)
+        if data is None and "#" in id_or_name:
+            data = self._store.get_run(id_or_name.rpartition("#")[2], project)
+        elif data is None and "/" in id_or_name:
+            parts = id_or_name.split("/")
+            data = self._store.get_run(parts[-1], project or parts[-2])
         if data is None:
             where = f" in project {project!r}" if project else ""
             raise RunNotFoundError(f"no run with id or name {id_or_name!r}{where} in {self.store}")
