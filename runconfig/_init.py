@@ -633,6 +633,7 @@ def _sync_tensorboard(run: Run) -> None:
         ) from None
     sync = TensorBoardSync(run)
     sync.start()
+    run._syncs_tensorboard = True
     run._on_finish.append(sync.stop)
 
 

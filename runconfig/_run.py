@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from runconfig._entries import Change
 from runconfig._summary import Metric, Summary, leaves, make_metric
@@ -30,6 +30,9 @@ from runconfig.config import Config
 from runconfig.errors import UsageError, UsageTypeError, UsageValueError
 from runconfig.store import RunData, RunStore
 from runconfig.values import sanitize
+
+if TYPE_CHECKING:
+    from runconfig.media._base import Media
 
 __all__ = [
     "AlertLevel",
@@ -150,7 +153,9 @@ class Run:
         self._pending: dict[str, Any] | None = None  # a row logged with commit=False
         self._start_time = time.time()
         self._finished = False
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the store, between this thread and the heartbeat
+        self._log_lock = threading.RLock()  # the step and the pending row: a TensorBoard
+        self._syncs_tensorboard = False  # sync logs from a thread of its own
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._on_finish: list[Callable[[], None]] = []
@@ -386,6 +391,17 @@ class Run:
         self._check_live("log()")
         if not isinstance(data, Mapping):
             raise UsageTypeError(f"run.log() takes a dict of metrics, got {type(data).__name__}")
+        if step is not None and self._syncs_tensorboard:
+            termwarn(
+                "log(step=...) is ignored while TensorBoard is synced: its rows take the "
+                "steps. Log the step as a metric instead (see define_metric)",
+                repeat=False,
+            )
+            step = None
+        with self._log_lock:
+            self._log(data, step, commit)
+
+    def _log(self, data: Mapping[str, Any], step: Any, commit: Any) -> None:
         if step is not None:
             try:
                 step = operator.index(step)
@@ -445,9 +461,10 @@ class Run:
         self._step += 1
 
     def _commit_pending(self) -> None:
-        if self._pending is not None:
-            row, self._pending = self._pending, None
-            self._commit_row(row)
+        with self._log_lock:
+            if self._pending is not None:
+                row, self._pending = self._pending, None
+                self._commit_row(row)
 
     def define_metric(
         self,
@@ -684,7 +701,7 @@ class Run:
 _ATOMS = frozenset({str, int, float, bool, type(None)})
 
 
-def _media_types() -> type:
+def _media_types() -> type[Media]:
     from runconfig.media._base import Media
 
     return Media

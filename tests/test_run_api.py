@@ -718,3 +718,25 @@ def test_defaults_beside_the_script_and_in_the_working_directory_both_load(
         "config-defaults.yaml:1",
         "config-defaults.yaml:2",
     )
+
+
+# -- sync_tensorboard ---------------------------------------------------------------------------
+
+
+def test_init_sync_tensorboard_logs_the_writers_scalars(tmp_path: Path) -> None:
+    pytest.importorskip("tensorboard", reason="the TensorBoard sync needs the tensorboard package")
+    pytest.importorskip("torch", reason="the test writes events with torch's SummaryWriter")
+    from torch.utils.tensorboard import SummaryWriter
+
+    store = str(tmp_path / "s.db")
+    run = runconfig.init(store=store, sync_tensorboard=True)
+    writer = SummaryWriter(str(tmp_path / "tb"))
+    for step in range(3):
+        writer.add_scalar("loss", 1.0 / (step + 1), step)
+    run.log({"mine": 1}, step=50)  # ignored step while syncing: its own row
+    run.finish()  # flushes the writer and logs what is left
+    history = rows(read(store, run.id))
+    scalars = [(r["global_step"], r["loss"]) for r in history if "loss" in r]
+    assert scalars == [(0, 1.0), (1, 0.5), (2, pytest.approx(1 / 3))]
+    assert any(r.get("mine") == 1 for r in history)
+    assert all(r["_step"] < 50 for r in history)
