@@ -41,10 +41,7 @@ if TYPE_CHECKING:
     from runconfig import util
     from runconfig._init import init
     from runconfig._run import (
-        AlertLevel,
-        ConfigStatic,
         Run,
-        RunStatus,
         alert,
         define_metric,
         finish,
@@ -52,6 +49,7 @@ if TYPE_CHECKING:
         log,
         mark_preempting,
     )
+    from runconfig._run_types import AlertLevel, ConfigStatic, RunStatus
     from runconfig._session import Settings, login, require, setup, teardown
     from runconfig._summary import Metric, Summary, SummaryNode
     from runconfig.api import Api, RunList, RunRecord, diff
@@ -119,10 +117,10 @@ _LAZY = {
     "define_metric": "runconfig._run",
     "alert": "runconfig._run",
     "mark_preempting": "runconfig._run",
-    "AlertLevel": "runconfig._run",
-    "ConfigStatic": "runconfig._run",
+    "AlertLevel": "runconfig._run_types",
+    "ConfigStatic": "runconfig._run_types",
     "Run": "runconfig._run",
-    "RunStatus": "runconfig._run",
+    "RunStatus": "runconfig._run_types",
     "Metric": "runconfig._summary",
     "Summary": "runconfig._summary",
     "SummaryNode": "runconfig._summary",

@@ -16,14 +16,14 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
-from enum import Enum
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from runconfig._entries import Change
+from runconfig._run_types import AlertLevel, ConfigStatic, RunStatus
 from runconfig._summary import Metric, Summary, leaves, make_metric
 from runconfig._term import termlog, termwarn
 from runconfig.config import Config
@@ -72,53 +72,6 @@ _NOT_PROVIDED = frozenset(
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
-
-
-class AlertLevel(str, Enum):
-    """The level of :meth:`Run.alert` (wandb's ``wandb.AlertLevel``)."""
-
-    INFO = "INFO"
-    WARN = "WARN"
-    ERROR = "ERROR"
-
-
-@dataclass(frozen=True)
-class RunStatus:
-    """What :meth:`Run.status` returns: runconfig syncs nothing, so nothing is pending."""
-
-    sync_items_total: int = 0
-    sync_items_pending: int = 0
-    sync_time: datetime | None = None
-
-
-class ConfigStatic(Mapping[str, Any]):
-    """``run.config_static``: a read-only snapshot of the config, with attribute access."""
-
-    def __init__(self, config: Mapping[str, Any]) -> None:
-        object.__setattr__(self, "_values", dict(config))
-
-    def __getitem__(self, key: str) -> Any:
-        return self._values[key]
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:
-            raise AttributeError(f"'ConfigStatic' object has no attribute {name!r}") from None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("run.config_static is read-only: set values on run.config")
-
-    __setitem__ = __setattr__
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._values)
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __repr__(self) -> str:
-        return repr(self._values)
 
 
 class Run:
