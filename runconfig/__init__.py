@@ -155,11 +155,27 @@ def __getattr__(name: str) -> Any:
         return value
     module = _LAZY.get(name)
     if module is None:
+        if name in _WANDB_NAMES:
+            raise AttributeError(f"runconfig does not provide wandb.{name}; see docs/wandb.md")
         raise AttributeError(f"module 'runconfig' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
-    if name not in ("config", "run", "summary"):
-        globals()[name] = value
+    globals()[name] = value
     return value
+
+
+# wandb's public names (0.31 and the common older ones): reading one that runconfig lacks
+# says so, for ``import runconfig as wandb`` scripts.
+_WANDB_NAMES = frozenset(
+    """
+    Api Artifact ArtifactTTL Audio Classes Config EvalTable Graph Histogram Html Image
+    JoinedTable Molecule Object3D Plotly Table Video agent agents analytics api apis
+    attach box3d catboost controller data_types env gym helper integration jupyter keras
+    lightgbm link_model log_artifact log_model patched pin_config_keys plot plot_table
+    profiler proto restore sacred sagemaker_auth save sdk sklearn sweep tensorboard
+    tensorflow termsetup trigger unwatch use_artifact use_model visualize wandb_agent
+    wandb_sdk wandb_torch watch xgboost
+    """.split()
+)
 
 
 def __dir__() -> list[str]:

@@ -740,3 +740,11 @@ def test_init_sync_tensorboard_logs_the_writers_scalars(tmp_path: Path) -> None:
     assert scalars == [(0, 1.0), (1, 0.5), (2, pytest.approx(1 / 3))]
     assert any(r.get("mine") == 1 for r in history)
     assert all(r["_step"] < 50 for r in history)
+
+
+def test_a_wandb_module_name_runconfig_lacks_says_so_in_one_line() -> None:
+    with pytest.raises(AttributeError) as info:
+        runconfig.controller  # noqa: B018 (wandb's sweep controller)
+    assert str(info.value) == "runconfig does not provide wandb.controller; see docs/wandb.md"
+    with pytest.raises(AttributeError, match="has no attribute 'nonsense'"):
+        runconfig.nonsense  # noqa: B018
