@@ -46,13 +46,19 @@ if TYPE_CHECKING:
         define_metric,
         finish,
         join,
+        link_model,
         log,
+        log_artifact,
+        log_model,
         mark_preempting,
+        use_artifact,
+        use_model,
     )
     from runconfig._run_types import AlertLevel, ConfigStatic, RunStatus
     from runconfig._session import Settings, login, require, setup, teardown
     from runconfig._summary import Metric, Summary, SummaryNode
     from runconfig.api import Api, RunList, RunRecord, diff
+    from runconfig.artifacts import Artifact
     from runconfig.query import evaluate, parse_query
 
     config: Config
@@ -64,6 +70,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AlertLevel",
     "Api",
+    "Artifact",
     "CommError",
     "Config",
     "ConfigError",
@@ -93,7 +100,10 @@ __all__ = [
     "finish",
     "init",
     "join",
+    "link_model",
     "log",
+    "log_artifact",
+    "log_model",
     "login",
     "mark_preempting",
     "parse_query",
@@ -105,6 +115,8 @@ __all__ = [
     "termerror",
     "termlog",
     "termwarn",
+    "use_artifact",
+    "use_model",
     "util",
 ]
 
@@ -121,6 +133,12 @@ _LAZY = {
     "ConfigStatic": "runconfig._run_types",
     "Run": "runconfig._run",
     "RunStatus": "runconfig._run_types",
+    "Artifact": "runconfig.artifacts",
+    "log_artifact": "runconfig._run",
+    "use_artifact": "runconfig._run",
+    "log_model": "runconfig._run",
+    "use_model": "runconfig._run",
+    "link_model": "runconfig._run",
     "Metric": "runconfig._summary",
     "Summary": "runconfig._summary",
     "SummaryNode": "runconfig._summary",

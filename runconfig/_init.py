@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from runconfig._places import files_root
 from runconfig._run import Run, _state
 from runconfig._term import termwarn
 from runconfig.config import Config, _plain
@@ -322,17 +323,18 @@ def init(
     paths = _config_paths(given)
     meta = _meta(given, resume_from, fork_from, monitor_gym)
     try:
+        location = resolve_location(store)
         if not disabled:
-            run_store = open_store(resolve_location(store))
+            run_store = open_store(location)
             resumed = _to_resume(run_store, id, resume)
-        files = _files_root(dir, run_store)
+        files = files_root(run_store.location if run_store is not None else None, dir)
         if resumed is not None:
             # The stored config comes back first; everything below is applied to it as
             # ordinary changes (stored with their origins), so equal values are no-ops.
             pending = _carry(cfg.as_dict(), cfg.origins())
             cfg._load_plain(resumed.config, resumed.origins, resumed.descs)
             data = _resume_row(run_store, resumed) if run_store is not None else resumed
-            run = Run(data, cfg, run_store, files=files, resumed=True, mode=mode)
+            run = Run(data, cfg, run_store, files=files, resumed=True, mode=mode, location=location)
             run.summary._load(resumed.summary)
             _redefine(run, resumed.meta.get("metrics", ()))
             run._step = run._starting_step = 1 + max(
@@ -373,7 +375,7 @@ def init(
             )
             if run_store is not None:
                 data = run_store.create_run(data)
-            run = Run(data, cfg, run_store, files=files, mode=mode)
+            run = Run(data, cfg, run_store, files=files, mode=mode, location=location)
     except BaseException:
         # Leave no half-made run: the pending config as it was, the store closed.
         cfg._load_plain(
@@ -479,20 +481,6 @@ def _config_paths(given: Mapping[str, Any]) -> list[str]:
     if isinstance(paths, str):
         paths = [paths]
     return [os.fspath(p) for p in paths]
-
-
-def _files_root(dir: str | os.PathLike[str] | None, store: RunStore | None) -> str:
-    """Where runs keep their folders (see :attr:`Run.dir`)."""
-    configured = os.environ.get("RUNCONFIG_FILES")
-    if configured:
-        return os.path.abspath(os.path.expanduser(configured))
-    if dir is not None:
-        return os.path.join(
-            os.path.abspath(os.path.expanduser(os.fspath(dir))), ".runconfig", "files"
-        )
-    if store is not None and "://" not in store.location:
-        return os.path.join(os.path.dirname(os.path.abspath(store.location)), "files")
-    return os.path.join(os.getcwd(), ".runconfig", "files")
 
 
 def _to_resume(store: RunStore, id: str | None, resume: bool | str | None) -> RunData | None:

@@ -32,6 +32,7 @@ from runconfig.store import RunData, RunStore
 from runconfig.values import sanitize
 
 if TYPE_CHECKING:
+    from runconfig.artifacts import Artifact
     from runconfig.media._base import Media
 
 __all__ = [
@@ -42,32 +43,20 @@ __all__ = [
     "alert",
     "define_metric",
     "finish",
+    "link_model",
     "log",
+    "log_artifact",
+    "log_model",
     "mark_preempting",
+    "use_artifact",
+    "use_model",
 ]
 
 HEARTBEAT_SECONDS = 15.0
 
 # wandb's Run members that runconfig does not provide yet: reading one says so in a line
 # (see docs/wandb.md) instead of a bare AttributeError.
-_NOT_PROVIDED = frozenset(
-    {
-        "save",
-        "restore",
-        "watch",
-        "unwatch",
-        "log_artifact",
-        "use_artifact",
-        "link_artifact",
-        "upsert_artifact",
-        "finish_artifact",
-        "log_model",
-        "use_model",
-        "link_model",
-        "display",
-        "to_html",
-    }
-)
+_NOT_PROVIDED = frozenset({"save", "restore", "watch", "unwatch", "display", "to_html"})
 
 
 def _now() -> str:
@@ -93,12 +82,14 @@ class Run:
         files: str | None = None,
         resumed: bool = False,
         mode: str | None = None,
+        location: str | None = None,
     ) -> None:
         self._data = data
         self.config = config
         self.summary = Summary(self._write_summary)
         self._store = store
         self._files = files
+        self._location = location or (store.location if store is not None else None)
         self._resumed = resumed
         self._mode = mode or "online"
         self._step = 0
@@ -533,6 +524,114 @@ class Run:
             return
         self._set_meta("code", {"name": name or f"source-{self.project}", "files": copied})
 
+    # -- artifacts ----------------------------------------------------------------------------
+    def _artifact_store(self, call: str) -> RunStore:
+        self._check_live(call)
+        if self._store is None or self._location is None:
+            raise UsageError(f"run.{call} needs a store: this run is disabled (mode='disabled')")
+        return self._store
+
+    def log_artifact(
+        self,
+        artifact_or_path: Artifact | str | os.PathLike[str],
+        name: str | None = None,
+        type: str | None = None,
+        aliases: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> Artifact:
+        """Store an artifact (or a file or folder, as one) as the next version of its name,
+        with the aliases ``latest`` and ``aliases``, logged by this run. Content that did not
+        change is the stored version again. The files are kept once each, by content."""
+        from runconfig import artifacts
+
+        store = self._artifact_store("log_artifact()")
+        art = artifact_or_path
+        if not isinstance(art, artifacts.Artifact):
+            art = artifacts.from_path(art, name, type)
+        assert self._location is not None
+        with self._lock:
+            return artifacts.log(
+                store, self._location, self.project, self._data.rid, art, aliases or ()
+            )
+
+    upsert_artifact = log_artifact
+    finish_artifact = log_artifact
+
+    def use_artifact(
+        self,
+        artifact_or_name: Artifact | str,
+        type: str | None = None,
+        aliases: Sequence[str] | None = None,
+        use_as: str | None = None,
+    ) -> Artifact:
+        """A stored version (``"name:latest"``, ``"name:v3"``, ``"project/name:alias"``, or
+        an Artifact), recorded as used by this run; ``.download()`` gives its files."""
+        from runconfig import artifacts
+
+        store = self._artifact_store("use_artifact()")
+        assert self._location is not None
+        with self._lock:
+            return artifacts.use(
+                store, self._location, self.project, self._data.rid, artifact_or_name, type, aliases
+            )
+
+    def link_artifact(
+        self, artifact: Artifact, target_path: str, aliases: Sequence[str] | None = None
+    ) -> Artifact:
+        """Give a logged artifact more aliases (see :meth:`Artifact.link`)."""
+        self._check_live("link_artifact()")
+        return artifact.link(target_path, list(aliases) if aliases else None)
+
+    def log_model(
+        self,
+        path: str | os.PathLike[str],
+        name: str | None = None,
+        aliases: Sequence[str] | None = None,
+    ) -> Artifact:
+        """Log a model file or folder as an artifact of type ``model``."""
+        from runconfig import artifacts
+
+        art = artifacts.from_path(path, name or f"run-{self.id}-model", "model")
+        return self.log_artifact(art, aliases=aliases)
+
+    def use_model(self, name: str) -> str:
+        """Use a model artifact and return the path of its download."""
+        art = self.use_artifact(name)
+        folder = art.download()
+        files = art.files()
+        return os.path.join(folder, files[0].path) if len(files) == 1 else folder
+
+    def link_model(
+        self,
+        path: str | os.PathLike[str],
+        registered_model_name: str,
+        name: str | None = None,
+        aliases: Sequence[str] | None = None,
+    ) -> Artifact:
+        """Log a model and give it the registered model's name as an alias."""
+        art = self.log_model(path, name)
+        return self.link_artifact(art, registered_model_name, aliases)
+
+    def logged_artifacts(self) -> list[Artifact]:
+        """The versions this run logged."""
+        return self._artifacts_of(used=False)
+
+    def used_artifacts(self) -> list[Artifact]:
+        """The versions this run used."""
+        return self._artifacts_of(used=True)
+
+    def _artifacts_of(self, used: bool) -> list[Artifact]:
+        from runconfig import artifacts
+        from runconfig._places import objects_root
+
+        if self._store is None or self._data.rid is None or self._location is None:
+            return []
+        objects = objects_root(self._store.location)
+        return [
+            artifacts.Artifact._from_stored(a, self._location, objects)
+            for a in self._store.artifacts.of_run(self._data.rid, used)
+        ]
+
     def status(self) -> RunStatus:
         """wandb's sync status: runconfig stores as it goes, so nothing is ever pending."""
         return RunStatus(sync_time=datetime.now(timezone.utc))
@@ -820,3 +919,46 @@ def alert(
 def mark_preempting() -> None:
     """:meth:`Run.mark_preempting` on the active run."""
     _active("mark_preempting()").mark_preempting()
+
+
+def log_artifact(
+    artifact_or_path: Artifact | str | os.PathLike[str],
+    name: str | None = None,
+    type: str | None = None,
+    aliases: Sequence[str] | None = None,
+    tags: Sequence[str] | None = None,
+) -> Artifact:
+    """:meth:`Run.log_artifact` on the active run."""
+    return _active("log_artifact()").log_artifact(artifact_or_path, name, type, aliases, tags)
+
+
+def use_artifact(
+    artifact_or_name: Artifact | str,
+    type: str | None = None,
+    aliases: Sequence[str] | None = None,
+    use_as: str | None = None,
+) -> Artifact:
+    """:meth:`Run.use_artifact` on the active run."""
+    return _active("use_artifact()").use_artifact(artifact_or_name, type, aliases, use_as)
+
+
+def log_model(
+    path: str | os.PathLike[str], name: str | None = None, aliases: Sequence[str] | None = None
+) -> Artifact:
+    """:meth:`Run.log_model` on the active run."""
+    return _active("log_model()").log_model(path, name, aliases)
+
+
+def use_model(name: str) -> str:
+    """:meth:`Run.use_model` on the active run."""
+    return _active("use_model()").use_model(name)
+
+
+def link_model(
+    path: str | os.PathLike[str],
+    registered_model_name: str,
+    name: str | None = None,
+    aliases: Sequence[str] | None = None,
+) -> Artifact:
+    """:meth:`Run.link_model` on the active run."""
+    return _active("link_model()").link_model(path, registered_model_name, name, aliases)

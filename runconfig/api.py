@@ -26,6 +26,8 @@ from runconfig.store import ENV_VAR, OrderKey, RunData, RunStore, open_store, re
 if TYPE_CHECKING:
     import yaml
 
+    from runconfig.artifacts import Artifact
+
 __all__ = [
     "EXPORT_FORMATS",
     "MISSING",
@@ -119,11 +121,14 @@ class RunRecord:
     origins: dict[str, str] = field(default_factory=dict)
     descs: dict[str, str] = field(default_factory=dict)
     history: list[dict[str, Any]] | None = field(default=None, repr=False)
+    store: str | None = field(default=None, repr=False, compare=False)
+    """The store the run was read from: what :meth:`logged_artifacts` and the like read."""
 
     @classmethod
-    def from_data(cls, data: RunData) -> RunRecord:
-        """The record of a run as a store returns it."""
-        values = {f.name: getattr(data, f.name) for f in fields(cls)}
+    def from_data(cls, data: RunData, store: str | None = None) -> RunRecord:
+        """The record of a run as a store returns it (``store``: where it was read)."""
+        values = {f.name: getattr(data, f.name) for f in fields(cls) if f.name != "store"}
+        values["store"] = store
         values["config"] = {k: v for k, v in data.config.items() if not k.startswith("_")}
         values["origins"] = {k: v for k, v in data.origins.items() if not k.startswith("_")}
         values["descs"] = {k: v for k, v in data.descs.items() if not k.startswith("_")}
@@ -143,7 +148,37 @@ class RunRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the run (without its history)."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "history"}
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("history", "store")
+        }
+
+    def logged_artifacts(self) -> list[Artifact]:
+        """The artifact versions this run logged."""
+        return self._artifacts(used=False)
+
+    def used_artifacts(self) -> list[Artifact]:
+        """The artifact versions this run used."""
+        return self._artifacts(used=True)
+
+    def _artifacts(self, used: bool) -> list[Artifact]:
+        from runconfig._places import objects_root
+        from runconfig.artifacts import Artifact
+
+        store = open_store(self.store, create=False)
+        try:
+            data = store.get_run(self.id)
+            if data is None or data.rid is None:
+                return []
+            objects = objects_root(store.location)
+            location = self.store or store.location
+            return [
+                Artifact._from_stored(a, location, objects)
+                for a in store.artifacts.of_run(data.rid, used)
+            ]
+        finally:
+            store.close()
 
     def export(self, format: str = "yaml") -> str:
         """The run's config as the text of a file that ``init(config=FILE)`` reads back
@@ -432,6 +467,7 @@ class Api:
         path = _sqlite_file(location)
         if not create and path is not None and not os.path.exists(path):
             raise StoreError(_no_store_message(store, path))
+        self._location = location
         self._store: RunStore = open_store(location, create=create)
 
     @property
@@ -478,7 +514,7 @@ class Api:
             keys = parse_order(order) if order else []
             _validate_order(keys, order or "")
         found = self._store.find_runs(project=project, where=fragment, order=keys, limit=limit)
-        return RunList(RunRecord.from_data(d) for d in found)
+        return RunList(RunRecord.from_data(d, self._location) for d in found)
 
     def run(self, id_or_name: str, project: str | None = None) -> RunRecord:
         """One run by id or name (its history included). A name that several projects
@@ -495,7 +531,33 @@ class Api:
         if data is None:
             where = f" in project {project!r}" if project else ""
             raise RunNotFoundError(f"no run with id or name {id_or_name!r}{where} in {self.store}")
-        return RunRecord.from_data(data)
+        return RunRecord.from_data(data, self._location)
+
+    def artifact(self, name: str, type: str | None = None) -> Artifact:
+        """A stored artifact version: ``"mnist:v2"``, ``"mnist:latest"``, ``"mnist"``
+        (latest) or ``"project/mnist:best"``; with ``type``, it must be of that type."""
+        from runconfig import artifacts
+
+        return artifacts.find(self._store, self._location, None, name, type)
+
+    def artifact_exists(self, name: str, type: str | None = None) -> bool:
+        """Whether :meth:`artifact` finds ``name``."""
+        try:
+            self.artifact(name, type)
+        except ValueError:
+            return False
+        return True
+
+    def artifacts(
+        self, type_name: str | None = None, name: str | None = None, project: str | None = None
+    ) -> list[Artifact]:
+        """Stored artifact versions, by project, name and version; of one type, one name."""
+        from runconfig._places import objects_root
+        from runconfig.artifacts import Artifact
+
+        objects = objects_root(self._store.location)
+        found = self._store.artifacts.versions(project=project, name=name, type=type_name)
+        return [Artifact._from_stored(a, self._location, objects) for a in found]
 
     def delete(self, runs: Iterable[RunRecord]) -> int:
         """Delete runs (with their config, summary and history). Returns how many."""

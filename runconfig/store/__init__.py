@@ -13,10 +13,12 @@ from __future__ import annotations
 import os
 
 from runconfig.errors import StoreError
-from runconfig.store.base import OrderKey, RunData, RunStore, SqlFragment
+from runconfig.store.base import ArtifactData, FileRecord, OrderKey, RunData, RunStore, SqlFragment
 
 __all__ = [
     "ENV_VAR",
+    "ArtifactData",
+    "FileRecord",
     "OrderKey",
     "RunData",
     "RunStore",

@@ -29,6 +29,7 @@ from runconfig._entries import REMOVED, Change, build_tree, dumps, entries_at, l
 from runconfig._paths import format_path, format_segment, format_segments
 from runconfig.errors import StoreError
 from runconfig.store import schema
+from runconfig.store._artifacts import ArtifactRecords
 from runconfig.store._select import RunSelect
 from runconfig.store._sql import (
     COLUMNS,
@@ -564,6 +565,11 @@ class SqlStore(RunStore):
                 (rid, path, kind, size, sha256, ts),
             )
 
+    @property
+    def artifacts(self) -> ArtifactRecords:
+        """The artifact versions kept in this store."""
+        return ArtifactRecords(self)
+
     def list_files(self, rid: int) -> list[FileRecord]:
         """The files recorded for a run, by path."""
         with self._guard("list files"), self._transaction(write=False):
@@ -681,6 +687,7 @@ class SqlStore(RunStore):
                 self._exec(f"DELETE FROM rc_entries WHERE {cond}", params)
                 self._exec(f"DELETE FROM rc_history WHERE {cond}", params)
                 self._exec(f"DELETE FROM rc_files WHERE {cond}", params)
+                ArtifactRecords(self).forget_runs(cond, params)
                 count += self._exec(f"DELETE FROM rc_runs WHERE {cond}", params).rowcount
         for rid in rids:
             self._seq.pop(rid, None)

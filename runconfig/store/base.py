@@ -10,11 +10,14 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runconfig._entries import Change
 
-__all__ = ["FileRecord", "OrderKey", "RunData", "RunStore", "SqlFragment"]
+if TYPE_CHECKING:
+    from runconfig.store._artifacts import ArtifactRecords
+
+__all__ = ["ArtifactData", "FileRecord", "OrderKey", "RunData", "RunStore", "SqlFragment"]
 
 
 @dataclass
@@ -59,6 +62,29 @@ class RunData:
     summary: dict[str, Any] = field(default_factory=dict)
     history: list[dict[str, Any]] | None = None
     rid: int | None = None
+
+
+@dataclass
+class ArtifactData:
+    """One stored artifact version. ``manifest`` maps each file's path in the artifact to
+    ``{"digest": <base64 MD5>, "sha256": ..., "size": ...}`` (``{"ref": uri, "digest": ...}``
+    for a reference); ``logged_by`` is the id of the run that logged it."""
+
+    project: str
+    name: str
+    type: str
+    digest: str
+    manifest: dict[str, dict[str, Any]]
+    version: int = -1
+    description: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    size: int = 0
+    file_count: int = 0
+    created_at: str = ""
+    rid: int | None = None
+    aid: int | None = None
+    aliases: list[str] = field(default_factory=list)
+    logged_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +172,11 @@ class RunStore(abc.ABC):
     def list_files(self, rid: int) -> list[FileRecord]:
         """The files recorded for a run, by path."""
         raise NotImplementedError(f"{type(self).__name__} keeps no file records")
+
+    @property
+    def artifacts(self) -> ArtifactRecords:
+        """The artifact versions kept in this store."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no artifacts")
 
     @abc.abstractmethod
     def bulk_insert(self, runs: Iterable[RunData]) -> int:

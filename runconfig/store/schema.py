@@ -23,9 +23,16 @@ Tables (every name prefixed ``rc_`` so a shared PostgreSQL database stays tidy):
     logged media, code): ``path`` relative to the folder, ``kind`` (``file``, ``media``,
     ``code``...), ``size``, ``sha256``, ``created_at``.
 
-Schema 3 adds ``rc_files``, ``rc_runs.entity`` (wandb's, recorded) and ``rc_runs.meta``, a
-JSON object of what a run records beyond its columns: ``metrics`` (its ``define_metric``
-definitions), ``alerts``, ``labels``, ``preempting``, ``settings``, ``code``.
+``rc_artifacts``, ``rc_artifact_aliases``, ``rc_artifact_uses``
+    Artifact versions (``name`` ``v<version>`` within ``project``, their ``manifest`` of
+    files as JSON, the ``rid`` of the run that logged them), their aliases (``latest``...),
+    and the runs that used each version: the lineage. The files themselves are in a
+    content-addressed folder beside the store (see :mod:`runconfig.artifacts`).
+
+Schema 3 adds ``rc_files``, the artifact tables, ``rc_runs.entity`` (wandb's, recorded)
+and ``rc_runs.meta``, a JSON object of what a run records beyond its columns: ``metrics``
+(its ``define_metric`` definitions), ``alerts``, ``labels``, ``preempting``, ``settings``,
+``code``.
 """
 
 from __future__ import annotations
@@ -186,10 +193,37 @@ CREATE TABLE rc_files (
     PRIMARY KEY (rid, path)
 ){without_rowid}"""
 
+_ARTIFACTS = """
+CREATE TABLE rc_artifacts (
+    aid {serial},
+    project TEXT {collate} NOT NULL,
+    name TEXT {collate} NOT NULL,
+    type TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    digest TEXT NOT NULL,
+    description TEXT,
+    metadata TEXT NOT NULL DEFAULT '{{}}',
+    manifest TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    file_count BIGINT NOT NULL,
+    created_at TEXT NOT NULL,
+    rid BIGINT,
+    UNIQUE (project, name, version)
+)"""
+
 _V3 = [
     "ALTER TABLE rc_runs ADD COLUMN entity TEXT",
     "ALTER TABLE rc_runs ADD COLUMN meta TEXT NOT NULL DEFAULT '{{}}'",
     _FILES,
+    _ARTIFACTS,
+    "CREATE INDEX rc_artifacts_digest ON rc_artifacts (project, name, digest)",
+    "CREATE INDEX rc_artifacts_rid ON rc_artifacts (rid)",
+    "CREATE TABLE rc_artifact_aliases (project TEXT {collate} NOT NULL, "
+    "name TEXT {collate} NOT NULL, alias TEXT {collate} NOT NULL, aid BIGINT NOT NULL, "
+    "PRIMARY KEY (project, name, alias))",
+    "CREATE TABLE rc_artifact_uses (aid BIGINT NOT NULL, rid BIGINT NOT NULL, "
+    "used_at TEXT NOT NULL, PRIMARY KEY (aid, rid))",
+    "CREATE INDEX rc_artifact_uses_rid ON rc_artifact_uses (rid)",
 ]
 
 # MIGRATIONS[n] takes a store from version n to n + 1 (version 0: empty): statements for

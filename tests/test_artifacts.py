@@ -1,0 +1,248 @@
+"""Artifacts: versions by content, aliases, files kept once, lineage; both engines."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import PG_URL, child_env, pg_execute, require_pg
+
+import runconfig
+from runconfig.errors import UsageError
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield str(tmp_path / "store" / "runs.db")
+        return
+    require_pg()
+    monkeypatch.setenv("RUNCONFIG_FILES", str(tmp_path / "shared"))
+    schema = f"rc_art_{uuid.uuid4().hex[:12]}"
+    yield f"{PG_URL}?schema={schema}"
+    _finish_all()
+    pg_execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def _finish_all() -> None:
+    from runconfig._run import _state
+
+    for run in list(_state.runs):
+        run.finish()
+    _state.config = runconfig.Config()
+
+
+@pytest.fixture(autouse=True)
+def _clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    for var in list(os.environ):
+        if var.startswith(("RUNCONFIG_", "WANDB_")):
+            monkeypatch.delenv(var)
+    monkeypatch.chdir(tmp_path)
+    yield
+    _finish_all()
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def b64md5(text: str) -> str:
+    return base64.b64encode(hashlib.md5(text.encode()).digest()).decode()
+
+
+def test_the_digest_is_wandbs(tmp_path: Path) -> None:
+    art = runconfig.Artifact("data", type="dataset")
+    art.add_file(write(tmp_path / "a.txt", "alpha"))
+    art.add_file(write(tmp_path / "b.txt", "beta"), name="sub/b.txt")
+    md5 = hashlib.md5(b"wandb-artifact-manifest-v1\n")
+    md5.update(f"a.txt:{b64md5('alpha')}\n".encode())
+    md5.update(f"sub/b.txt:{b64md5('beta')}\n".encode())
+    assert art.digest == md5.hexdigest()
+    assert art.manifest["a.txt"]["digest"] == b64md5("alpha")
+
+
+def test_versions_follow_content_and_latest_moves(store_url: str, tmp_path: Path) -> None:
+    run = runconfig.init(project="p", store=store_url)
+    first = runconfig.Artifact("data", "dataset", metadata={"rows": 2})
+    first.add_file(write(tmp_path / "d.csv", "x\n1\n"))
+    run.log_artifact(first, aliases=["best"])
+    assert (first.name, first.version, sorted(first.aliases)) == (
+        "data:v0",
+        "v0",
+        ["best", "latest"],
+    )
+    same = runconfig.Artifact("data", "dataset")
+    same.add_file(tmp_path / "d.csv")
+    run.log_artifact(same)
+    assert same.version == "v0"  # the same content is the same version
+    changed = runconfig.Artifact("data", "dataset")
+    changed.add_file(write(tmp_path / "d.csv", "x\n1\n2\n"))
+    run.log_artifact(changed)
+    assert changed.version == "v1"
+    run.finish()
+    with runconfig.Api(store=store_url) as api:
+        assert api.artifact("data:latest").version == "v1"
+        assert api.artifact("data").version == "v1"
+        assert api.artifact("data:best").version == "v0"
+        assert api.artifact("data:v0").metadata == {"rows": 2}
+        assert api.artifact("p/data:v1").digest == changed.digest
+        assert [a.name for a in api.artifacts(type_name="dataset")] == ["data:v0", "data:v1"]
+
+
+def test_a_file_shared_by_versions_is_stored_once(store_url: str, tmp_path: Path) -> None:
+    big = write(tmp_path / "weights.bin", "w" * 100_000)
+    run = runconfig.init(project="p", store=store_url)
+    for i in range(3):
+        art = runconfig.Artifact("model", "model")
+        art.add_file(big)
+        art.add_file(write(tmp_path / f"notes{i}.txt", f"version {i}"), name="notes.txt")
+        run.log_artifact(art)
+    from runconfig._places import objects_root
+
+    root = Path(objects_root(run._store.location if run._store else None))
+    kept = sorted(p for p in root.rglob("*") if p.is_file())
+    assert len(kept) == 4  # the weights once, three notes
+    assert sum(p.stat().st_size for p in kept) < 100_000 + 100
+
+
+def test_use_records_lineage_and_download_gives_the_files(store_url: str, tmp_path: Path) -> None:
+    producer = runconfig.init(project="p", store=store_url, name="producer")
+    art = runconfig.Artifact("data", "dataset")
+    art.add_dir(tmp_path / write(tmp_path / "src" / "x" / "a.txt", "A").parent.parent)
+    with art.new_file("notes/readme.md") as f:
+        f.write("# data\n")
+    art.add_reference("s3://bucket/raw/part-0.parquet")
+    producer.log_artifact(art)
+    producer.finish()
+    consumer = runconfig.init(project="p", store=store_url, name="consumer")
+    used = consumer.use_artifact("data:latest")
+    folder = Path(used.download(root=tmp_path / "out"))
+    assert (folder / "x" / "a.txt").read_text() == "A"
+    assert (folder / "notes" / "readme.md").read_text() == "# data\n"
+    assert not (folder / "part-0.parquet").exists()  # a reference is recorded, not fetched
+    assert used.get_entry("part-0.parquet").ref == "s3://bucket/raw/part-0.parquet"
+    assert Path(used.get_path("x/a.txt").download(tmp_path / "one")).read_text() == "A"
+    consumer.finish()
+    with runconfig.Api(store=store_url) as api:
+        stored = api.artifact("data:v0")
+        logger = stored.logged_by()
+        assert logger is not None and logger.name == "producer"
+        assert [r.name for r in stored.used_by()] == ["consumer"]
+        assert [a.name for a in api.run(consumer.id).used_artifacts()] == ["data:v0"]
+        assert [a.name for a in api.run(producer.id).logged_artifacts()] == ["data:v0"]
+
+
+def test_files_added_mutable_are_copied_when_added(store_url: str, tmp_path: Path) -> None:
+    path = write(tmp_path / "cfg.txt", "before")
+    art = runconfig.Artifact("cfg", "config")
+    art.add_file(path)
+    path.write_text("after")  # changed after add_file: the artifact keeps what was added
+    run = runconfig.init(project="p", store=store_url)
+    run.log_artifact(art)
+    got = run.use_artifact("cfg:v0").download(tmp_path / "dl")
+    assert (Path(got) / "cfg.txt").read_text() == "before"
+
+
+def test_log_artifact_of_a_path_and_models(store_url: str, tmp_path: Path) -> None:
+    run = runconfig.init(project="p", store=store_url)
+    art = runconfig.log_artifact(str(write(tmp_path / "ckpt.pt", "weights")), type="model")
+    assert art.name == "ckpt.pt:v0" and art.type == "model"
+    model = run.log_model(str(tmp_path / "ckpt.pt"), name="net", aliases=["prod"])
+    assert sorted(model.aliases) == ["latest", "prod"]
+    path = run.use_model("net:prod")
+    assert Path(path).read_text() == "weights"
+    linked = run.link_model(str(tmp_path / "ckpt.pt"), "registry-net")
+    assert "registry-net" in linked.aliases
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        (lambda run, tmp: run.use_artifact("nope:latest"), "no artifact nope:latest"),
+        (lambda run, tmp: run.use_artifact("data:v9"), "it has latest, v0"),
+        (lambda run, tmp: run.use_artifact("data:v0", type="model"), "of type 'dataset'"),
+        (lambda run, tmp: runconfig.Artifact("bad name", "t"), "artifact name 'bad name'"),
+        (lambda run, tmp: runconfig.Artifact("ok", "a/b"), "artifact type 'a/b'"),
+        (lambda run, tmp: runconfig.Artifact("ok", "t").add_file(tmp / "missing"), "is not a file"),
+        (lambda run, tmp: run.log_artifact(str(tmp / "missing")), "does not exist"),
+        (lambda run, tmp: run.log_artifact(run.use_artifact("data:v0")), "already logged"),
+    ],
+    ids=[
+        "unknown name",
+        "unknown alias",
+        "wrong type",
+        "bad name",
+        "bad type",
+        "missing file",
+        "missing path",
+        "logged twice",
+    ],
+)
+def test_bad_artifact_calls_say_what_was_wrong(
+    tmp_path: Path, action: object, message: str
+) -> None:
+    run = runconfig.init(project="p", store=str(tmp_path / "s.db"))
+    art = runconfig.Artifact("data", "dataset")
+    art.add_file(write(tmp_path / "d.txt", "d"))
+    run.log_artifact(art)
+    with pytest.raises(runconfig.Error, match=message):
+        action(run, tmp_path)  # type: ignore[operator]
+
+
+def test_a_logged_artifact_cannot_change(tmp_path: Path) -> None:
+    run = runconfig.init(project="p", store=str(tmp_path / "s.db"))
+    art = runconfig.Artifact("data", "dataset")
+    art.add_file(write(tmp_path / "d.txt", "d"))
+    run.log_artifact(art)
+    with pytest.raises(UsageError, match="cannot change"):
+        art.add_file(tmp_path / "d.txt", name="again.txt")
+    art2 = runconfig.Artifact("data", "dataset")
+    art2.add_file(tmp_path / "d.txt")
+    with pytest.raises(ValueError, match="already has a file"):
+        art2.add_file(tmp_path / "d.txt")
+
+
+def test_a_killed_log_artifact_leaves_no_half_version(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(64 << 20))
+    code = textwrap.dedent(
+        f"""
+        import runconfig
+        run = runconfig.init(project="p", store={str(store)!r})
+        art = runconfig.Artifact("big", "dataset")
+        art.add_file({str(big)!r}, policy="immutable")
+        print("logging", flush=True)
+        run.log_artifact(art)
+        print("logged", flush=True)
+        """
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", code], env=child_env(), stdout=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "logging"
+        time.sleep(0.05)  # inside the copy of 64 MB into the content folder
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    with runconfig.Api(store=str(store)) as api:
+        versions = api.artifacts()
+    assert versions == [] or [a.version for a in versions] == ["v0"]
+    objects = tmp_path / "objects"
+    finished = [p for p in objects.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    if not versions:  # no version: at most a whole copy or a temporary file, never half a file
+        assert all(p.stat().st_size == 64 << 20 for p in finished)
