@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from runconfig._entries import Change
 from runconfig._run_types import AlertLevel, ConfigStatic, RunStatus
@@ -32,6 +32,7 @@ from runconfig.store import RunData, RunStore
 from runconfig.values import sanitize
 
 if TYPE_CHECKING:
+    from runconfig._saved import SavedFiles
     from runconfig.artifacts import Artifact
     from runconfig.media._base import Media
 
@@ -48,6 +49,8 @@ __all__ = [
     "log_artifact",
     "log_model",
     "mark_preempting",
+    "restore",
+    "save",
     "use_artifact",
     "use_model",
 ]
@@ -56,7 +59,7 @@ HEARTBEAT_SECONDS = 15.0
 
 # wandb's Run members that runconfig does not provide yet: reading one says so in a line
 # (see docs/wandb.md) instead of a bare AttributeError.
-_NOT_PROVIDED = frozenset({"save", "restore", "watch", "unwatch", "display", "to_html"})
+_NOT_PROVIDED = frozenset({"watch", "unwatch", "display", "to_html"})
 
 
 def _now() -> str:
@@ -104,6 +107,7 @@ class Run:
         self._threads: list[threading.Thread] = []
         self._on_finish: list[Callable[[], None]] = []
         self._alerts: dict[str, float] = {}
+        self._saved: SavedFiles | None = None
         config._set_callback(self._write_config, self._write_new_keys)
 
     # -- identity -------------------------------------------------------------------------
@@ -250,13 +254,53 @@ class Run:
         """The run's folder for files, created on first use: ``<files>/<run id>``, where
         ``<files>`` is ``RUNCONFIG_FILES``, else ``<dir>/.runconfig/files`` for
         ``init(dir=...)`` or ``WANDB_DIR``, else the store's folder's ``files``."""
+        path = self._folder(create=True)
+        assert path is not None
+        return path
+
+    def _folder(self, create: bool = False) -> str | None:
+        """The run's folder; with ``create``, made (and its place recorded in
+        ``meta.dir``, for ``restore`` from another process) if it is not yet."""
         if self._files is None:
             import tempfile
 
             self._files = os.path.join(tempfile.gettempdir(), "runconfig-files")
         path = os.path.join(self._files, self.id)
-        os.makedirs(path, exist_ok=True)
+        if create and not os.path.isdir(path):
+            os.makedirs(path, exist_ok=True)
+            if not self._finished and self._data.meta.get("dir") != path:
+                self._set_meta("dir", path)
         return path
+
+    # -- files --------------------------------------------------------------------------------
+    def save(
+        self,
+        glob_str: str | os.PathLike[str],
+        base_path: str | os.PathLike[str] | None = None,
+        policy: str = "live",
+        glob: bool = True,
+    ) -> list[str]:
+        """Copy files into the run's folder and record them (see :mod:`runconfig._saved`):
+        ``policy`` ``"now"``, ``"live"`` (again when they change) or ``"end"``."""
+        self._check_live("save()")
+        if self._saved is None:
+            from runconfig._saved import SavedFiles
+
+            self._saved = SavedFiles(self)
+        return self._saved.save(glob_str, base_path, policy, glob)
+
+    def restore(
+        self,
+        name: str,
+        run_path: str | None = None,
+        replace: bool = False,
+        root: str | os.PathLike[str] | None = None,
+    ) -> IO[Any]:
+        """A file of this run's folder (or, with ``run_path``, of another run), copied into
+        ``root`` (default: this run's folder) and opened."""
+        from runconfig._saved import restore
+
+        return restore(name, run_path, replace, root, current=self)
 
     @property
     def config_static(self) -> ConfigStatic:
@@ -658,8 +702,22 @@ class Run:
                 except Exception as e:  # one integration failing to close must not lose the run
                     termwarn(f"while finishing run {self.id}: {type(e).__name__}: {e}")
             self._commit_pending()
+            self._keep_files()
         finally:
             self._end(exit_code, _error)
+
+    def _keep_files(self) -> None:
+        """Copy the files saved for the end; record every file of the run's folder."""
+        if self._store is None:
+            return
+        if self._saved is None:
+            folder = self._folder()
+            if folder is None or not os.path.isdir(folder):
+                return
+            from runconfig._saved import SavedFiles
+
+            self._saved = SavedFiles(self)
+        self._saved.finish()
 
     def _end(self, exit_code: int | None, error: BaseException | None) -> None:
         self._stop.set()
@@ -947,6 +1005,29 @@ def log_model(
 ) -> Artifact:
     """:meth:`Run.log_model` on the active run."""
     return _active("log_model()").log_model(path, name, aliases)
+
+
+def save(
+    glob_str: str | os.PathLike[str],
+    base_path: str | os.PathLike[str] | None = None,
+    policy: str = "live",
+    glob: bool = True,
+) -> list[str]:
+    """:meth:`Run.save` on the active run."""
+    return _active("save()").save(glob_str, base_path, policy, glob)
+
+
+def restore(
+    name: str,
+    run_path: str | None = None,
+    replace: bool = False,
+    root: str | os.PathLike[str] | None = None,
+) -> IO[Any]:
+    """A file of a run's folder, copied into ``root`` and opened: the active run's, or
+    ``run_path``'s (then possible before ``init``)."""
+    from runconfig._saved import restore as restore_file
+
+    return restore_file(name, run_path, replace, root, current=_state.run)
 
 
 def use_model(name: str) -> str:

@@ -21,7 +21,15 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from runconfig._paths import format_path
 from runconfig.errors import ConfigValueError, QueryError, RunconfigError, StoreError, did_you_mean
-from runconfig.store import ENV_VAR, OrderKey, RunData, RunStore, open_store, resolve_location
+from runconfig.store import (
+    ENV_VAR,
+    FileRecord,
+    OrderKey,
+    RunData,
+    RunStore,
+    open_store,
+    resolve_location,
+)
 
 if TYPE_CHECKING:
     import yaml
@@ -153,6 +161,16 @@ class RunRecord:
             for f in fields(self)
             if f.name not in ("history", "store")
         }
+
+    def files(self) -> list[FileRecord]:
+        """The files of the run's folder that the store recorded (path, kind, size,
+        sha256); :func:`runconfig.restore` brings one back."""
+        store = open_store(self.store, create=False)
+        try:
+            data = store.get_run(self.id)
+            return store.list_files(data.rid) if data is not None and data.rid is not None else []
+        finally:
+            store.close()
 
     def logged_artifacts(self) -> list[Artifact]:
         """The artifact versions this run logged."""
@@ -532,6 +550,13 @@ class Api:
             where = f" in project {project!r}" if project else ""
             raise RunNotFoundError(f"no run with id or name {id_or_name!r}{where} in {self.store}")
         return RunRecord.from_data(data, self._location)
+
+    def files(self, run: RunRecord | str) -> list[FileRecord]:
+        """The files recorded for a run (a record, or its id or name)."""
+        data = self._store.get_run(run if isinstance(run, str) else run.id)
+        if data is None or data.rid is None:
+            raise RunNotFoundError(f"no run {run if isinstance(run, str) else run.id!r}")
+        return self._store.list_files(data.rid)
 
     def artifact(self, name: str, type: str | None = None) -> Artifact:
         """A stored artifact version: ``"mnist:v2"``, ``"mnist:latest"``, ``"mnist"``
