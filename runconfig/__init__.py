@@ -39,9 +39,7 @@ globals().pop("config", None)
 
 if TYPE_CHECKING:
     from runconfig import util
-    from runconfig._init import init
-    from runconfig._run import (
-        Run,
+    from runconfig._active import (
         alert,
         define_metric,
         finish,
@@ -53,9 +51,13 @@ if TYPE_CHECKING:
         mark_preempting,
         restore,
         save,
+        unwatch,
         use_artifact,
         use_model,
+        watch,
     )
+    from runconfig._init import init
+    from runconfig._run import Run
     from runconfig._run_types import AlertLevel, ConfigStatic, RunStatus
     from runconfig._session import Settings, login, require, setup, teardown
     from runconfig._summary import Metric, Summary, SummaryNode
@@ -119,32 +121,36 @@ __all__ = [
     "termerror",
     "termlog",
     "termwarn",
+    "unwatch",
     "use_artifact",
     "use_model",
     "util",
+    "watch",
 ]
 
 # Imported on first use, so that ``import runconfig`` costs next to nothing.
 _LAZY = {
     "init": "runconfig._init",
-    "finish": "runconfig._run",
-    "join": "runconfig._run",
-    "log": "runconfig._run",
-    "define_metric": "runconfig._run",
-    "alert": "runconfig._run",
-    "mark_preempting": "runconfig._run",
+    "finish": "runconfig._active",
+    "join": "runconfig._active",
+    "log": "runconfig._active",
+    "define_metric": "runconfig._active",
+    "alert": "runconfig._active",
+    "mark_preempting": "runconfig._active",
     "AlertLevel": "runconfig._run_types",
     "ConfigStatic": "runconfig._run_types",
     "Run": "runconfig._run",
     "RunStatus": "runconfig._run_types",
     "Artifact": "runconfig.artifacts",
-    "log_artifact": "runconfig._run",
-    "save": "runconfig._run",
-    "restore": "runconfig._run",
-    "use_artifact": "runconfig._run",
-    "log_model": "runconfig._run",
-    "use_model": "runconfig._run",
-    "link_model": "runconfig._run",
+    "log_artifact": "runconfig._active",
+    "save": "runconfig._active",
+    "watch": "runconfig._active",
+    "unwatch": "runconfig._active",
+    "restore": "runconfig._active",
+    "use_artifact": "runconfig._active",
+    "log_model": "runconfig._active",
+    "use_model": "runconfig._active",
+    "link_model": "runconfig._active",
     "Metric": "runconfig._summary",
     "Summary": "runconfig._summary",
     "SummaryNode": "runconfig._summary",
@@ -164,7 +170,7 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name in ("config", "run", "summary"):
-        from runconfig._run import _state
+        from runconfig._state import _state
 
         if name == "config":
             return _state.config

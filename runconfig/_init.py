@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from runconfig._places import files_root
-from runconfig._run import Run, _state
+from runconfig._run import Run
+from runconfig._state import _state
 from runconfig._term import termwarn
 from runconfig.config import Config, _plain
 from runconfig.errors import ConfigValueError, UsageError, UsageTypeError, did_you_mean

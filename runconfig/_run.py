@@ -10,20 +10,19 @@ makes runs, is in :mod:`runconfig._init`.
 
 from __future__ import annotations
 
-import atexit
 import operator
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any
 
 from runconfig._entries import Change
 from runconfig._run_types import AlertLevel, ConfigStatic, RunStatus
+from runconfig._state import _state
 from runconfig._summary import Metric, Summary, leaves, make_metric
 from runconfig._term import termlog, termwarn
 from runconfig.config import Config
@@ -33,33 +32,17 @@ from runconfig.values import sanitize
 
 if TYPE_CHECKING:
     from runconfig._saved import SavedFiles
+    from runconfig._watch import Watcher
     from runconfig.artifacts import Artifact
     from runconfig.media._base import Media
 
-__all__ = [
-    "AlertLevel",
-    "ConfigStatic",
-    "Run",
-    "RunStatus",
-    "alert",
-    "define_metric",
-    "finish",
-    "link_model",
-    "log",
-    "log_artifact",
-    "log_model",
-    "mark_preempting",
-    "restore",
-    "save",
-    "use_artifact",
-    "use_model",
-]
+__all__ = ["Run", "_state"]
 
 HEARTBEAT_SECONDS = 15.0
 
 # wandb's Run members that runconfig does not provide yet: reading one says so in a line
 # (see docs/wandb.md) instead of a bare AttributeError.
-_NOT_PROVIDED = frozenset({"watch", "unwatch", "display", "to_html"})
+_NOT_PROVIDED = frozenset({"display", "to_html"})
 
 
 def _now() -> str:
@@ -108,6 +91,7 @@ class Run:
         self._on_finish: list[Callable[[], None]] = []
         self._alerts: dict[str, float] = {}
         self._saved: SavedFiles | None = None
+        self._watcher: Watcher | None = None
         config._set_callback(self._write_config, self._write_new_keys)
 
     # -- identity -------------------------------------------------------------------------
@@ -568,6 +552,29 @@ class Run:
             return
         self._set_meta("code", {"name": name or f"source-{self.project}", "files": copied})
 
+    def watch(
+        self,
+        models: Any,
+        criterion: Any = None,
+        log: str | None = "gradients",
+        log_freq: int = 1000,
+        idx: int | None = None,
+        log_graph: bool = False,
+    ) -> list[Any]:
+        """Log histograms of a PyTorch model's gradients and/or parameters every
+        ``log_freq`` batches (see :mod:`runconfig._watch`); ``log_graph`` is accepted."""
+        self._check_live("watch()")
+        if self._watcher is None:
+            from runconfig._watch import Watcher
+
+            self._watcher = Watcher(self)
+        return self._watcher.watch(models, criterion, log, log_freq, idx, log_graph)
+
+    def unwatch(self, models: Any = None) -> None:
+        """Remove the hooks :meth:`watch` put on ``models`` (default: all)."""
+        if self._watcher is not None:
+            self._watcher.unwatch(models)
+
     # -- artifacts ----------------------------------------------------------------------------
     def _artifact_store(self, call: str) -> RunStore:
         self._check_live(call)
@@ -696,6 +703,7 @@ class Run:
         if self._finished:
             return
         try:
+            self.unwatch()
             for hook in self._on_finish:
                 try:
                     hook()
@@ -855,191 +863,3 @@ def _metric_record(defined: Mapping[tuple[str, ...], Metric], metric: Metric) ->
     if "summary" in record:
         record["summary"] = list(record["summary"])
     return record
-
-
-class _State:
-    """The active run and the config that ``runconfig.config`` stands for."""
-
-    def __init__(self) -> None:
-        self.run: Run | None = None
-        self.config: Config = Config()
-        self.runs: list[Run] = []
-        self.error: BaseException | None = None
-        self.exit_code: int | None = None  # what sys.exit() was last called with
-        self.hooked = False
-
-    def forget(self, run: Run) -> None:
-        if run in self.runs:
-            self.runs.remove(run)
-        if self.run is run:
-            self.run = None
-            self.config = Config()
-
-    def hook(self) -> None:
-        if self.hooked:
-            return
-        self.hooked = True
-        previous = sys.excepthook
-
-        def excepthook(
-            kind: type[BaseException], exc: BaseException, tb: TracebackType | None
-        ) -> None:
-            self.error = exc
-            previous(kind, exc, tb)
-
-        sys.excepthook = excepthook
-        # `sys.exit(main())` ends the script with a code that atexit cannot see: note it on
-        # the way, as wandb does; in the main thread only (elsewhere it ends a thread).
-        # Not under IPython, which catches SystemExit and goes on. A script that catches
-        # the SystemExit of its own sys.exit() and goes on leaves the code noted.
-        if "IPython" not in sys.modules:
-            exit_ = sys.exit
-
-            def recording_exit(status: str | int | None = None) -> NoReturn:
-                if threading.current_thread() is threading.main_thread():
-                    self.exit_code = _exit_status(status)
-                exit_(status)
-
-            sys.exit = recording_exit
-        atexit.register(self.at_exit)
-
-    def at_exit(self) -> None:
-        for run in list(self.runs):
-            try:
-                run.finish(self.exit_code or None, _error=self.error)
-            except Exception:
-                import traceback
-
-                traceback.print_exc()
-
-
-def _exit_status(status: object) -> int:
-    """The process's exit status for ``sys.exit(status)``."""
-    if status is None:
-        return 0
-    if isinstance(status, int):
-        return int(status)
-    return 1  # a message (printed to stderr), or any other object
-
-
-_state = _State()
-
-
-# -- the module's run functions: wandb.log, wandb.finish... on the active run ---------------
-
-
-def _active(call: str) -> Run:
-    run = _state.run
-    if run is None:
-        raise UsageError(f"runconfig.{call} needs a run: call runconfig.init() first")
-    return run
-
-
-def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
-    """Finish the active run (no-op without one)."""
-    if _state.run is not None:
-        _state.run.finish(exit_code, quiet)
-
-
-join = finish
-
-
-def log(data: Mapping[str, Any], step: int | None = None, commit: Any = None) -> None:
-    """:meth:`Run.log` on the active run."""
-    _active("log()").log(data, step=step, commit=commit)
-
-
-def define_metric(
-    name: str,
-    step_metric: str | Metric | None = None,
-    step_sync: bool | None = None,
-    hidden: bool | None = None,
-    summary: str | None = None,
-    goal: str | None = None,
-    overwrite: bool | None = None,
-) -> Metric:
-    """:meth:`Run.define_metric` on the active run."""
-    return _active("define_metric()").define_metric(
-        name, step_metric, step_sync, hidden, summary, goal, overwrite
-    )
-
-
-def alert(
-    title: str,
-    text: str,
-    level: str | AlertLevel | None = None,
-    wait_duration: float | timedelta | None = None,
-) -> None:
-    """:meth:`Run.alert` on the active run."""
-    _active("alert()").alert(title, text, level, wait_duration)
-
-
-def mark_preempting() -> None:
-    """:meth:`Run.mark_preempting` on the active run."""
-    _active("mark_preempting()").mark_preempting()
-
-
-def log_artifact(
-    artifact_or_path: Artifact | str | os.PathLike[str],
-    name: str | None = None,
-    type: str | None = None,
-    aliases: Sequence[str] | None = None,
-    tags: Sequence[str] | None = None,
-) -> Artifact:
-    """:meth:`Run.log_artifact` on the active run."""
-    return _active("log_artifact()").log_artifact(artifact_or_path, name, type, aliases, tags)
-
-
-def use_artifact(
-    artifact_or_name: Artifact | str,
-    type: str | None = None,
-    aliases: Sequence[str] | None = None,
-    use_as: str | None = None,
-) -> Artifact:
-    """:meth:`Run.use_artifact` on the active run."""
-    return _active("use_artifact()").use_artifact(artifact_or_name, type, aliases, use_as)
-
-
-def log_model(
-    path: str | os.PathLike[str], name: str | None = None, aliases: Sequence[str] | None = None
-) -> Artifact:
-    """:meth:`Run.log_model` on the active run."""
-    return _active("log_model()").log_model(path, name, aliases)
-
-
-def save(
-    glob_str: str | os.PathLike[str],
-    base_path: str | os.PathLike[str] | None = None,
-    policy: str = "live",
-    glob: bool = True,
-) -> list[str]:
-    """:meth:`Run.save` on the active run."""
-    return _active("save()").save(glob_str, base_path, policy, glob)
-
-
-def restore(
-    name: str,
-    run_path: str | None = None,
-    replace: bool = False,
-    root: str | os.PathLike[str] | None = None,
-) -> IO[Any]:
-    """A file of a run's folder, copied into ``root`` and opened: the active run's, or
-    ``run_path``'s (then possible before ``init``)."""
-    from runconfig._saved import restore as restore_file
-
-    return restore_file(name, run_path, replace, root, current=_state.run)
-
-
-def use_model(name: str) -> str:
-    """:meth:`Run.use_model` on the active run."""
-    return _active("use_model()").use_model(name)
-
-
-def link_model(
-    path: str | os.PathLike[str],
-    registered_model_name: str,
-    name: str | None = None,
-    aliases: Sequence[str] | None = None,
-) -> Artifact:
-    """:meth:`Run.link_model` on the active run."""
-    return _active("link_model()").link_model(path, registered_model_name, name, aliases)

@@ -51,7 +51,7 @@ def setup(settings: Settings | None = None) -> None:
 
 def teardown(exit_code: int | None = None) -> None:
     """Finish every run of the process (what wandb's teardown does with them)."""
-    from runconfig._run import _state
+    from runconfig._state import _state
 
     for run in list(_state.runs):
         run.finish(exit_code)
