@@ -595,11 +595,13 @@ class Run:
         change is the stored version again. The files are kept once each, by content."""
         from runconfig import artifacts
 
-        store = self._artifact_store("log_artifact()")
+        self._check_live("log_artifact()")
         art = artifact_or_path
         if not isinstance(art, artifacts.Artifact):
             art = artifacts.from_path(art, name, type)
-        assert self._location is not None
+        if self._store is None or self._location is None:
+            return art  # disabled: nothing is stored, as in wandb
+        store = self._store
         with self._lock:
             return artifacts.log(
                 store, self._location, self.project, self._data.rid, art, aliases or ()

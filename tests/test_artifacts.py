@@ -246,3 +246,14 @@ def test_a_killed_log_artifact_leaves_no_half_version(tmp_path: Path) -> None:
     finished = [p for p in objects.rglob("*") if p.is_file() and not p.name.startswith(".")]
     if not versions:  # no version: at most a whole copy or a temporary file, never half a file
         assert all(p.stat().st_size == 64 << 20 for p in finished)
+
+
+def test_a_disabled_run_logs_no_artifact_and_says_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = runconfig.init(mode="disabled")
+    art = runconfig.Artifact("data", "dataset")
+    art.add_file(write(tmp_path / "d.txt", "d"))
+    assert run.log_artifact(art) is art and art.version is None
+    assert capsys.readouterr().err == ""
+    assert not (tmp_path / ".runconfig").exists()
