@@ -38,7 +38,7 @@ from runconfig.errors import (
 globals().pop("config", None)
 
 if TYPE_CHECKING:
-    from runconfig import util
+    from runconfig import plot, util
     from runconfig._active import (
         alert,
         define_metric,
@@ -63,6 +63,17 @@ if TYPE_CHECKING:
     from runconfig._summary import Metric, Summary, SummaryNode
     from runconfig.api import Api, RunList, RunRecord, diff
     from runconfig.artifacts import Artifact
+    from runconfig.media import (
+        Audio,
+        Histogram,
+        Html,
+        Image,
+        Object3D,
+        Table,
+        Video,
+        plot_table,
+        visualize,
+    )
     from runconfig.query import evaluate, parse_query
 
     config: Config
@@ -75,6 +86,7 @@ __all__ = [
     "AlertLevel",
     "Api",
     "Artifact",
+    "Audio",
     "CommError",
     "Config",
     "ConfigError",
@@ -82,8 +94,12 @@ __all__ = [
     "ConfigNode",
     "ConfigStatic",
     "Error",
+    "Histogram",
+    "Html",
+    "Image",
     "LockedKeyWarning",
     "Metric",
+    "Object3D",
     "QueryError",
     "Run",
     "RunList",
@@ -94,7 +110,9 @@ __all__ = [
     "StoreError",
     "Summary",
     "SummaryNode",
+    "Table",
     "UsageError",
+    "Video",
     "alert",
     "config",
     "define_metric",
@@ -111,6 +129,8 @@ __all__ = [
     "login",
     "mark_preempting",
     "parse_query",
+    "plot",
+    "plot_table",
     "require",
     "restore",
     "run",
@@ -125,6 +145,7 @@ __all__ = [
     "use_artifact",
     "use_model",
     "util",
+    "visualize",
     "watch",
 ]
 
@@ -142,6 +163,15 @@ _LAZY = {
     "Run": "runconfig._run",
     "RunStatus": "runconfig._run_types",
     "Artifact": "runconfig.artifacts",
+    "Image": "runconfig.media",
+    "Table": "runconfig.media",
+    "Histogram": "runconfig.media",
+    "Audio": "runconfig.media",
+    "Video": "runconfig.media",
+    "Html": "runconfig.media",
+    "Object3D": "runconfig.media",
+    "plot_table": "runconfig.media",
+    "visualize": "runconfig.media",
     "log_artifact": "runconfig._active",
     "save": "runconfig._active",
     "watch": "runconfig._active",
@@ -179,8 +209,8 @@ def __getattr__(name: str) -> Any:
         return _state.run.summary if _state.run is not None else None
     import importlib
 
-    if name == "util":
-        value: Any = importlib.import_module("runconfig.util")
+    if name in ("util", "plot"):
+        value: Any = importlib.import_module(f"runconfig.{name}")
         globals()[name] = value
         return value
     module = _LAZY.get(name)

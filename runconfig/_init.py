@@ -328,7 +328,12 @@ def init(
         if not disabled:
             run_store = open_store(location)
             resumed = _to_resume(run_store, id, resume)
-        files = files_root(run_store.location if run_store is not None else None, dir)
+        if disabled:  # nothing of a disabled run is kept: its folder is a temporary one
+            import tempfile
+
+            files = os.path.join(tempfile.gettempdir(), "runconfig-disabled")
+        else:
+            files = files_root(run_store.location if run_store is not None else None, dir)
         if resumed is not None:
             # The stored config comes back first; everything below is applied to it as
             # ordinary changes (stored with their origins), so equal values are no-ops.

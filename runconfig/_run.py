@@ -72,7 +72,7 @@ class Run:
     ) -> None:
         self._data = data
         self.config = config
-        self.summary = Summary(self._write_summary)
+        self.summary = Summary(self._write_summary, self._value)
         self._store = store
         self._files = files
         self._location = location or (store.location if store is not None else None)

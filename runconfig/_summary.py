@@ -98,9 +98,10 @@ def _flat(path: Path) -> str:
 
 
 def leaves(row: Mapping[str, Any], prefix: Path = ()) -> Iterator[tuple[Path, Any]]:
-    """``(path, value)`` of every leaf of a nested dict (an empty dict is a leaf)."""
+    """``(path, value)`` of every leaf of a nested dict (an empty dict is a leaf, and so is
+    a media reference, a dict with a ``_type``)."""
     for k, v in row.items():
-        if type(v) is dict and v:
+        if type(v) is dict and v and "_type" not in v:
             yield from leaves(v, (*prefix, k))
         else:
             yield (*prefix, k), v
@@ -176,11 +177,17 @@ class Summary(MutableMapping[str, Any]):
     """
 
     _write: Callable[[list[Change]], None]
+    _convert: Callable[[Any, str], Any]
     _data: dict[str, Any]
     _metrics: _Metrics
 
-    def __init__(self, write: Callable[[list[Change]], None]) -> None:
+    def __init__(
+        self,
+        write: Callable[[list[Change]], None],
+        convert: Callable[[Any, str], Any] | None = None,
+    ) -> None:
         object.__setattr__(self, "_write", write)
+        object.__setattr__(self, "_convert", convert or _sanitize)
         object.__setattr__(self, "_data", {})
         object.__setattr__(self, "_metrics", _Metrics())
 
@@ -243,7 +250,7 @@ class Summary(MutableMapping[str, Any]):
         self._set_paths({(str(k),): v for k, v in values.items()})
 
     def _set_paths(self, values: Mapping[Path, Any]) -> None:
-        clean = {p: sanitize(v, "summary." + _flat(p)) for p, v in values.items()}
+        clean = {p: self._convert(v, _flat(p)) for p, v in values.items()}
         changes = [Change(p, v) for p, v in clean.items()]
         self._write(self._fit(changes))
         for p, v in clean.items():
@@ -330,6 +337,10 @@ class Summary(MutableMapping[str, Any]):
 
 
 _KEEP: Any = object()  # "the plain last value"
+
+
+def _sanitize(value: Any, key: str) -> Any:
+    return sanitize(value, "summary." + key)
 
 
 class _Metrics:

@@ -140,7 +140,22 @@ class RunRecord:
         values["config"] = {k: v for k, v in data.config.items() if not k.startswith("_")}
         values["origins"] = {k: v for k, v in data.origins.items() if not k.startswith("_")}
         values["descs"] = {k: v for k, v in data.descs.items() if not k.startswith("_")}
+        if data.history is not None:
+            values["history"] = History(data.history, _run_dir(data, store))
         return cls(**values)
+
+    def scan_history(
+        self,
+        keys: Sequence[str] | None = None,
+        min_step: int | None = None,
+        max_step: int | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The history rows one by one, media cells as objects (wandb's
+        ``scan_history``); with ``keys``, the rows holding all of them, with just those."""
+        if not isinstance(self.history, History):
+            return iter(())
+        return self.history.scan(keys, min_step, max_step)
 
     @property
     def command(self) -> str:
@@ -348,6 +363,98 @@ class RunList(Sequence[RunRecord]):
     def to_dicts(self) -> list[dict[str, Any]]:
         """Every run as :meth:`RunRecord.to_dict` gives it."""
         return [r.to_dict() for r in self._records]
+
+
+class History(list[dict[str, Any]]):
+    """A run's history rows as stored: ``_step`` and the logged values, media as their
+    references (``{"_type": "image-file", ...}``).
+
+    Called, it answers as wandb's ``run.history()``: a pandas DataFrame (``pandas=False``:
+    a list of dicts) with nested metrics as dotted columns and each media cell an object
+    that opens its file (``.path``, ``.open()``, ``Table.to_pandas()``)::
+
+        df = api.run("k3x9q2ab").history(keys=["val.acc"])
+    """
+
+    def __init__(self, rows: Iterable[dict[str, Any]], run_dir: str | None) -> None:
+        super().__init__(rows)
+        self.run_dir = run_dir
+
+    def __call__(
+        self,
+        samples: int | None = None,
+        keys: Sequence[str] | None = None,
+        x_axis: str = "_step",
+        pandas: bool = True,
+        stream: str = "default",
+    ) -> Any:
+        rows = list(self.scan(keys))
+        if samples is not None and 0 < samples < len(rows):
+            every = len(rows) / samples
+            rows = [rows[int(i * every)] for i in range(samples)]
+        if not pandas:
+            return rows
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError(
+                "run.history() makes a pandas DataFrame: pip install 'runconfig[pandas]', or "
+                "pass pandas=False"
+            ) from None
+        return pd.DataFrame(rows)
+
+    def scan(
+        self,
+        keys: Sequence[str] | None = None,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Each row flat (``val.acc``), media as objects; see :meth:`__call__`."""
+        for row in self:
+            step = row.get("_step", 0)
+            if (min_step is not None and step < min_step) or (
+                max_step is not None and step >= max_step
+            ):
+                continue
+            flat = _flat_row(row)
+            if keys is not None:
+                if not all(k in flat for k in keys):
+                    continue
+                flat = {k: flat[k] for k in ("_step", *keys) if k in flat}
+            yield {k: self._cell(v) for k, v in flat.items()}
+
+    def _cell(self, value: Any) -> Any:
+        if isinstance(value, dict) and "_type" in value and self.run_dir is not None:
+            from runconfig.media import is_ref, load
+
+            if is_ref(value):
+                return load(value, self.run_dir)
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            return [self._cell(v) for v in value]
+        return value
+
+
+def _flat_row(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A history row with nested metrics as dotted keys (wandb's columns); a media
+    reference (a dict with ``_type``) is one value."""
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        key = f"{prefix}.{k}" if prefix else k
+        if isinstance(v, dict) and v and "_type" not in v:
+            out.update(_flat_row(v, key))
+        else:
+            out[key] = v
+    return out
+
+
+def _run_dir(data: RunData, store: str | None) -> str | None:
+    """Where a run's folder is: as it recorded, else where runs of its store keep them."""
+    recorded = data.meta.get("dir")
+    if isinstance(recorded, str):
+        return recorded
+    from runconfig._places import files_root
+
+    return os.path.join(files_root(store), data.id)
 
 
 def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -748,3 +748,26 @@ def test_a_wandb_module_name_runconfig_lacks_says_so_in_one_line() -> None:
     assert str(info.value) == "runconfig does not provide wandb.controller; see docs/wandb.md"
     with pytest.raises(AttributeError, match="has no attribute 'nonsense'"):
         runconfig.nonsense  # noqa: B018
+
+
+# -- reading the history back -----------------------------------------------------------------
+
+
+def test_history_called_gives_wandbs_frame_with_media_as_objects(tmp_path: Path) -> None:
+    pytest.importorskip("pandas", reason="run.history() makes a pandas DataFrame")
+    store = str(tmp_path / "s.db")
+    run = runconfig.init(store=store)
+    table = runconfig.Table(columns=["id", "label"], data=[[1, "cat"], [2, "dog"]])
+    run.log({"val": {"acc": 0.5}, "preds": table})
+    run.log({"val": {"acc": 0.7}, "hist": runconfig.Histogram([1, 2, 2, 3])})
+    run.summary["best"] = runconfig.Table(columns=["a"], data=[[1]])  # media by hand too
+    run.finish()
+    record = read(store, run.id)
+    assert record.history is not None and record.history[0]["preds"]["_type"] == "table-file"
+    frame = record.history()
+    assert list(frame["val.acc"]) == [0.5, 0.7] and list(frame["_step"]) == [0, 1]
+    assert frame["preds"][0].to_pandas().to_dict("list") == {"id": [1, 2], "label": ["cat", "dog"]}
+    rows = record.history(pandas=False, keys=["hist"])
+    assert [r["_step"] for r in rows] == [1] and sum(rows[0]["hist"].histogram) == 4
+    assert [r["val.acc"] for r in record.scan_history(keys=["val.acc"], min_step=1)] == [0.7]
+    assert record.summary["best"]["_type"] == "table-file"

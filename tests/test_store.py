@@ -1039,7 +1039,8 @@ def _undo_schema_3(location: str) -> None:
     """Take the columns schema 3 added away again, as a store written before it has none."""
     for column in ("entity", "meta"):
         execute_raw(location, f"ALTER TABLE rc_runs DROP COLUMN {column}", [()])
-    execute_raw(location, "DROP TABLE rc_files", [()])
+    for table in ("rc_files", "rc_artifacts", "rc_artifact_aliases", "rc_artifact_uses"):
+        execute_raw(location, f"DROP TABLE {table}", [()])
 
 
 def test_a_schema_2_store_gains_entity_and_meta_and_its_runs_read_the_same(

@@ -308,7 +308,14 @@ class Artifact:
             )
         folder = os.path.join(self._stage(), "media")
         written = write(folder, name)
-        return self._add(os.path.relpath(written, folder), written, overwrite, False)
+        entry = self._add(os.path.relpath(written, folder), written, overwrite, False)
+        for here, _, files in os.walk(folder):  # what the value's file refers to (a
+            for f in files:  # table's images), beside it
+                path = os.path.join(here, f)
+                rel = _clean_path(os.path.relpath(path, folder))
+                if rel not in self._entries:
+                    self._add(rel, path, False, False)
+        return entry
 
     def remove(self, item: str | ArtifactManifestEntry) -> None:
         """Take a file out of an artifact not yet logged."""
