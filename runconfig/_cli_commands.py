@@ -453,3 +453,33 @@ def tag_command(
             tags += [t for t in add if t not in tags and t not in remove]
             record = api.set_tags(record, tags)
     click.echo(f"{record.name}: {', '.join(record.tags) if record.tags else '(no tags)'}")
+
+
+@cli.command(
+    "run",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED, metavar="COMMAND...")
+@store_option
+def run_command(command: tuple[str, ...], store: str | None) -> None:
+    """Run a training script on runconfig, unchanged: its `import wandb` is runconfig.
+
+    Puts runconfig's wandb package first on PYTHONPATH for COMMAND and every process it
+    starts (nothing is installed; a real wandb stays as it is elsewhere), with
+    RUNCONFIG_STORE set by --store. `python train.py` (this Python) and a bare
+    `train.py` run in this process; any other command replaces it. The exit status is
+    the command's. `python -m runconfig.run train.py` does the same without click.
+
+    \b
+    Examples:
+      runconfig run python train.py --lr 0.01
+      runconfig run --store runs.db -- python -m mypackage.train
+      runconfig run torchrun --nproc-per-node 2 train.py
+    """
+    from runconfig._launch import launch
+
+    if not store:
+        ctx = click.get_current_context()
+        parent = ctx.parent.obj if ctx.parent is not None else None
+        store = parent.get("store") if isinstance(parent, dict) else None
+    launch(command, store)
