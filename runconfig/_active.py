@@ -43,7 +43,7 @@ __all__ = [
 def _active(call: str) -> Run:
     run = _state.run
     if run is None:
-        raise UsageError(f"runconfig.{call} needs a run: call runconfig.init() first")
+        raise UsageError(f"You must call init() before {call}: no run is active")
     return run
 
 

@@ -483,3 +483,7 @@ def run_command(command: tuple[str, ...], store: str | None) -> None:
         parent = ctx.parent.obj if ctx.parent is not None else None
         store = parent.get("store") if isinstance(parent, dict) else None
     launch(command, store)
+
+
+# The commands about files and artifacts, in a module of their own, join the group here.
+from runconfig import _cli_files  # noqa: E402, F401

@@ -242,7 +242,9 @@ _RUN_FIELDS = (
     "id", "name", "project", "state", "tags", "group", "job_type", "notes", "created_at",
     "updated_at", "finished_at", "exit_code", "error_type", "error_message",
 )  # fmt: skip
-_PROCESS_FIELDS = ("host", "user", "pid", "python", "program", "cwd", "git_commit", "git_dirty")
+_PROCESS_FIELDS = (
+    "host", "user", "pid", "python", "program", "cwd", "git_commit", "git_dirty", "entity",
+)  # fmt: skip
 
 
 def run_object(run: RunRecord) -> dict[str, Any]:
@@ -460,6 +462,62 @@ def _metadata(run: RunRecord) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None or k in keep}
 
 
+_MEDIA_WORDS = {
+    "image-file": "image",
+    "table-file": "table",
+    "histogram": "histogram",
+    "audio-file": "audio",
+    "video-file": "video",
+    "html-file": "html",
+    "object3D-file": "3D object",
+    "chart": "chart",
+}
+
+
+def media_counts(run: RunRecord) -> dict[str, dict[str, int]]:
+    """``{key: {reference type: how many}}`` of the media logged in the run's history."""
+    counts: dict[str, dict[str, int]] = {}
+
+    def walk(value: Any, key: str) -> None:
+        if isinstance(value, dict) and "_type" in value:
+            kinds = counts.setdefault(key, {})
+            kinds[value["_type"]] = kinds.get(value["_type"], 0) + 1
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{key}.{k}")
+        elif isinstance(value, list):
+            for v in value:
+                if isinstance(v, dict) and "_type" in v:
+                    walk(v, key)
+
+    for row in run.history or ():
+        for k, v in row.items():
+            if k != "_step":
+                walk(v, k)
+    return counts
+
+
+def _media_lines(run: RunRecord) -> list[str]:
+    lines = []
+    for key, kinds in media_counts(run).items():
+        parts = []
+        for kind, n in kinds.items():
+            word = _MEDIA_WORDS.get(kind, kind)
+            parts.append(f"{n} {word}{'s' if n != 1 and not word.endswith('s') else ''}")
+        lines.append(f"  {yaml_key(key)}: {', '.join(parts)}")
+    return lines
+
+
+def yaml_key(key: str) -> str:
+    """A key as YAML reads it back: plain, or quoted when it holds what YAML would parse."""
+    plain = (
+        key
+        and key[0] not in "-?:,[]{}#&*!|>'\"%@`"
+        and not any(c in key for c in (": ", " #", "\n", "\t"))
+    )
+    return key if plain else json.dumps(key)
+
+
 def show_yaml(run: RunRecord, *, origin: bool = False) -> str:
     """The run as commented YAML: config (notes from defaults files as comments; with
     ``origin``, where each value came from), summary and metadata."""
@@ -485,6 +543,9 @@ def show_yaml(run: RunRecord, *, origin: bool = False) -> str:
             continue
         lines.append(f"{title}:")
         lines += _with_comments(_yaml_lines(tree, note))
+    media = _media_lines(run)
+    if media:
+        lines += ["media:", *media]
     return "\n".join(lines) + "\n"
 
 
@@ -494,6 +555,7 @@ def show_json(run: RunRecord, *, origin: bool = False) -> str:
     if origin:
         data["origins"] = run.origins
     data["summary"] = run.summary
+    data["media"] = media_counts(run)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

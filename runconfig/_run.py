@@ -42,7 +42,7 @@ HEARTBEAT_SECONDS = 15.0
 
 # wandb's Run members that runconfig does not provide yet: reading one says so in a line
 # (see docs/wandb.md) instead of a bare AttributeError.
-_NOT_PROVIDED = frozenset({"display", "to_html"})
+_NOT_PROVIDED = frozenset({"display", "to_html", "settings", "sync_dir", "write_logs"})
 
 
 def _now() -> str:

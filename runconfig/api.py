@@ -141,7 +141,7 @@ class RunRecord:
         values["origins"] = {k: v for k, v in data.origins.items() if not k.startswith("_")}
         values["descs"] = {k: v for k, v in data.descs.items() if not k.startswith("_")}
         if data.history is not None:
-            values["history"] = History(data.history, _run_dir(data, store))
+            values["history"] = History(data.history, run_dir(data, store))
         return cls(**values)
 
     def scan_history(
@@ -447,7 +447,7 @@ def _flat_row(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _run_dir(data: RunData, store: str | None) -> str | None:
+def run_dir(data: RunData | RunRecord, store: str | None) -> str:
     """Where a run's folder is: as it recorded, else where runs of its store keep them."""
     recorded = data.meta.get("dir")
     if isinstance(recorded, str):
