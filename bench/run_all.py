@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable
 
 import bench_config
+import bench_media
 import bench_query
 import bench_run
 from _harness import Row, print_table
@@ -25,7 +26,7 @@ from _harness import Row, print_table
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="config,run,query", help="comma-separated")
+    parser.add_argument("--only", default="config,run,query,media", help="comma-separated")
     parser.add_argument("--runs", type=int, default=100_000, help="runs in the query store")
     parser.add_argument("--mlflow-runs", type=int, default=10_000)
     parser.add_argument("--fresh-mlflow", action="store_true", help="rebuild MLflow's database")
@@ -37,6 +38,7 @@ def main() -> None:
             f"bench_query: {args.runs:,} runs (issue 4)",
             lambda: bench_query.measure(args.runs, args.mlflow_runs, args.fresh_mlflow),
         ),
+        "media": ("bench_media: files, media, watch, artifacts (issue 12)", bench_media.measure),
     }
     started = time.perf_counter()
     summary: list[Row] = []

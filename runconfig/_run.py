@@ -373,7 +373,9 @@ class Run:
         with self._log_lock:
             self._log(data, step, commit)
 
-    def _log(self, data: Mapping[str, Any], step: Any, commit: Any) -> None:
+    def _log(
+        self, data: Mapping[str, Any], step: Any, commit: Any, store_pending: bool = True
+    ) -> None:
         if step is not None:
             try:
                 step = operator.index(step)
@@ -403,9 +405,18 @@ class Run:
             self._pending = None
             self._commit_row(row)
         else:
-            if self._store is not None and self._data.rid is not None:
+            if store_pending and self._store is not None and self._data.rid is not None:
                 self._store.write_log(self._data.rid, self._step, row, [])
             self._pending = row
+
+    def _add_to_row(self, data: Mapping[str, Any]) -> None:
+        """Add ``data`` to the current row, to be stored when the row is committed (by the
+        next ``log()``, or ``finish()``): what :mod:`runconfig._watch` logs, so that the
+        histograms of one step do not rewrite the row once each."""
+        if self._finished:
+            return
+        with self._log_lock:
+            self._log(data, None, False, store_pending=False)
 
     def _value(self, value: Any, key: str) -> Any:
         """A logged value as stored: media written to files and referenced, the rest

@@ -4,11 +4,13 @@ Hooks count the model's forward passes (parameters) and each parameter's backwar
 (gradients); every ``log_freq``-th one logs a 64-bin :class:`~runconfig.media.Histogram`
 per tensor, named as wandb names them (``gradients/fc1.weight``, ``parameters/fc1.bias``;
 a second watched model's names start ``graph_1``), into the run's current history row
-(``commit=False``: the next ``log()`` commits it). ``unwatch()`` removes every hook.
+(as ``commit=False`` would: the next ``log()`` commits and stores it, the histograms of
+one step in one write). ``unwatch()`` removes every hook.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from runconfig.errors import UsageError, UsageTypeError, UsageValueError
@@ -112,9 +114,7 @@ class Watcher:
         return on_gradient
 
     def _log(self, tensors: dict[str, Any]) -> None:
-        if self._run._finished:
-            return
-        self._run.log({key: histogram(t) for key, t in tensors.items()}, commit=False)
+        self._run._add_to_row({key: histogram(t) for key, t in tensors.items()})
 
 
 def histogram(tensor: Any) -> Any:
@@ -123,11 +123,16 @@ def histogram(tensor: Any) -> Any:
 
     from runconfig.media import Histogram
 
-    flat = tensor.reshape(-1).float().cpu()
-    flat = flat[torch.isfinite(flat)]
+    flat = tensor.detach().reshape(-1).float().cpu()
     if flat.numel() == 0:
         return Histogram(np_histogram=([0] * BINS, [float(i) for i in range(BINS + 1)]))
-    low, high = float(flat.min()), float(flat.max())
+    low_t, high_t = torch.aminmax(flat)
+    low, high = float(low_t), float(high_t)
+    if not (math.isfinite(low) and math.isfinite(high)):  # NaN or inf: count the rest
+        flat = flat[torch.isfinite(flat)]
+        if flat.numel() == 0:
+            return Histogram(np_histogram=([0] * BINS, [float(i) for i in range(BINS + 1)]))
+        low, high = float(flat.min()), float(flat.max())
     if low == high:
         low, high = low - 0.5, high + 0.5
     counts = torch.histc(flat, bins=BINS, min=low, max=high)
