@@ -13,8 +13,8 @@ Two libraries look at a value's exact type rather than ``isinstance``:
   ``OmegaConf.create(cfg)`` works too.
 
 Each is done as soon as the library is imported: now if it already is, else right after
-the program imports it (a finder on ``sys.meta_path`` wraps the library's loader, then
-removes itself), so that ``import runconfig`` imports neither.
+the program imports it (:func:`runconfig._import_hooks.when_imported`), so that ``import
+runconfig`` imports neither.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
-from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any
+
+from runconfig._import_hooks import when_imported
 
 __all__ = ["treat_as_plain"]
 
@@ -41,14 +42,11 @@ def treat_as_plain(
     _maps.extend(maps)
     _lists.extend(lists)
     _to_plain.append(to_plain)
-    for name, teach in _TEACH.items():
-        if name in sys.modules:
-            teach()
-        else:
-            _AfterImport.install(name)
+    when_imported("yaml", _yaml)
+    when_imported("omegaconf", _omegaconf)
 
 
-def _yaml() -> None:
+def _yaml(module: ModuleType) -> None:
     from yaml.representer import Representer, SafeRepresenter
 
     for representer in (SafeRepresenter, Representer):
@@ -58,7 +56,7 @@ def _yaml() -> None:
             representer.add_representer(cls, SafeRepresenter.represent_list)
 
 
-def _omegaconf() -> None:
+def _omegaconf(module: ModuleType) -> None:
     impl = sys.modules.get("omegaconf.omegaconf")
     utils = sys.modules.get("omegaconf._utils")
     node_wrap = getattr(impl, "_node_wrap", None)
@@ -89,57 +87,3 @@ def _omegaconf() -> None:
         utils._PRIMITIVE_DICT_TYPES = listed | {  # type: ignore[union-attr]
             (cls.__module__, cls.__qualname__) for cls in _maps
         }
-
-
-_TEACH: dict[str, Callable[[], None]] = {"yaml": _yaml, "omegaconf": _omegaconf}
-
-
-class _AfterImport:
-    """Finds a module as the other finders do, and teaches it once it has run."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    @classmethod
-    def install(cls, name: str) -> None:
-        if not any(isinstance(f, cls) and f.name == name for f in sys.meta_path):
-            sys.meta_path.insert(0, cls(name))
-
-    def find_spec(
-        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
-    ) -> ModuleSpec | None:
-        if name != self.name:
-            return None
-        for finder in sys.meta_path:
-            find = getattr(finder, "find_spec", None)
-            if finder is self or find is None:
-                continue
-            spec: ModuleSpec | None = find(name, path, target)
-            if spec is not None:
-                break
-        else:
-            return None
-        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-            spec.loader = _ThenTeach(spec.loader, self)  # type: ignore[assignment]
-        return spec
-
-
-class _ThenTeach:
-    """The module's own loader, followed by the teaching."""
-
-    def __init__(self, loader: Any, finder: _AfterImport) -> None:
-        self._loader = loader
-        self._finder = finder
-
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
-        module: ModuleType | None = self._loader.create_module(spec)
-        return module
-
-    def exec_module(self, module: ModuleType) -> None:
-        self._loader.exec_module(module)
-        if self._finder in sys.meta_path:
-            sys.meta_path.remove(self._finder)
-        _TEACH[self._finder.name]()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._loader, name)

@@ -114,6 +114,46 @@ def run_python(code: str, *args: str, timeout: float = 240) -> subprocess.Comple
     )
 
 
+def finish_all_runs() -> None:
+    """Finish every run of this process and forget the pending config."""
+    import runconfig
+    from runconfig._state import _state
+
+    for run in list(_state.runs):
+        run.finish()
+    _state.config = runconfig.Config()
+
+
+@pytest.fixture
+def no_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No run, no RUNCONFIG_ or WANDB_ variable, and tmp_path as the working directory;
+    every run finished afterwards. Modules of run tests use it for each test."""
+    for var in list(os.environ):
+        if var.startswith(("RUNCONFIG_", "WANDB_")):
+            monkeypatch.delenv(var)
+    monkeypatch.chdir(tmp_path)
+    yield
+    finish_all_runs()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def run_store(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Where runs go, on each engine: a new SQLite file, or a schema of its own on the
+    PostgreSQL server (with ``RUNCONFIG_FILES`` in tmp_path, as machines sharing one would
+    set it), dropped once the test's runs are finished."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "store" / "runs.db")
+        return
+    require_pg()
+    monkeypatch.setenv("RUNCONFIG_FILES", str(tmp_path / "shared"))
+    schema = f"rc_runs_{uuid.uuid4().hex[:12]}"
+    yield f"{PG_URL}?schema={schema}"
+    finish_all_runs()  # before the schema goes
+    pg_execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
 # ==== end of store fixtures ===============================================================
 
 

@@ -10,48 +10,15 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PG_URL, child_env, pg_execute, require_pg
+from conftest import child_env
 
 import runconfig
 from runconfig.errors import UsageError
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield str(tmp_path / "store" / "runs.db")
-        return
-    require_pg()
-    monkeypatch.setenv("RUNCONFIG_FILES", str(tmp_path / "shared"))
-    schema = f"rc_art_{uuid.uuid4().hex[:12]}"
-    yield f"{PG_URL}?schema={schema}"
-    _finish_all()
-    pg_execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-
-
-def _finish_all() -> None:
-    from runconfig._run import _state
-
-    for run in list(_state.runs):
-        run.finish()
-    _state.config = runconfig.Config()
-
-
-@pytest.fixture(autouse=True)
-def _clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for var in list(os.environ):
-        if var.startswith(("RUNCONFIG_", "WANDB_")):
-            monkeypatch.delenv(var)
-    monkeypatch.chdir(tmp_path)
-    yield
-    _finish_all()
+pytestmark = pytest.mark.usefixtures("no_run")
 
 
 def write(path: Path, text: str) -> Path:
@@ -75,8 +42,8 @@ def test_the_digest_is_wandbs(tmp_path: Path) -> None:
     assert art.manifest["a.txt"]["digest"] == b64md5("alpha")
 
 
-def test_versions_follow_content_and_latest_moves(store_url: str, tmp_path: Path) -> None:
-    run = runconfig.init(project="p", store=store_url)
+def test_versions_follow_content_and_latest_moves(run_store: str, tmp_path: Path) -> None:
+    run = runconfig.init(project="p", store=run_store)
     first = runconfig.Artifact("data", "dataset", metadata={"rows": 2})
     first.add_file(write(tmp_path / "d.csv", "x\n1\n"))
     run.log_artifact(first, aliases=["best"])
@@ -94,7 +61,7 @@ def test_versions_follow_content_and_latest_moves(store_url: str, tmp_path: Path
     run.log_artifact(changed)
     assert changed.version == "v1"
     run.finish()
-    with runconfig.Api(store=store_url) as api:
+    with runconfig.Api(store=run_store) as api:
         assert api.artifact("data:latest").version == "v1"
         assert api.artifact("data").version == "v1"
         assert api.artifact("data:best").version == "v0"
@@ -103,9 +70,9 @@ def test_versions_follow_content_and_latest_moves(store_url: str, tmp_path: Path
         assert [a.name for a in api.artifacts(type_name="dataset")] == ["data:v0", "data:v1"]
 
 
-def test_a_file_shared_by_versions_is_stored_once(store_url: str, tmp_path: Path) -> None:
+def test_a_file_shared_by_versions_is_stored_once(run_store: str, tmp_path: Path) -> None:
     big = write(tmp_path / "weights.bin", "w" * 100_000)
-    run = runconfig.init(project="p", store=store_url)
+    run = runconfig.init(project="p", store=run_store)
     for i in range(3):
         art = runconfig.Artifact("model", "model")
         art.add_file(big)
@@ -119,8 +86,8 @@ def test_a_file_shared_by_versions_is_stored_once(store_url: str, tmp_path: Path
     assert sum(p.stat().st_size for p in kept) < 100_000 + 100
 
 
-def test_use_records_lineage_and_download_gives_the_files(store_url: str, tmp_path: Path) -> None:
-    producer = runconfig.init(project="p", store=store_url, name="producer")
+def test_use_records_lineage_and_download_gives_the_files(run_store: str, tmp_path: Path) -> None:
+    producer = runconfig.init(project="p", store=run_store, name="producer")
     art = runconfig.Artifact("data", "dataset")
     art.add_dir(tmp_path / write(tmp_path / "src" / "x" / "a.txt", "A").parent.parent)
     with art.new_file("notes/readme.md") as f:
@@ -128,7 +95,7 @@ def test_use_records_lineage_and_download_gives_the_files(store_url: str, tmp_pa
     art.add_reference("s3://bucket/raw/part-0.parquet")
     producer.log_artifact(art)
     producer.finish()
-    consumer = runconfig.init(project="p", store=store_url, name="consumer")
+    consumer = runconfig.init(project="p", store=run_store, name="consumer")
     used = consumer.use_artifact("data:latest")
     folder = Path(used.download(root=tmp_path / "out"))
     assert (folder / "x" / "a.txt").read_text() == "A"
@@ -137,7 +104,7 @@ def test_use_records_lineage_and_download_gives_the_files(store_url: str, tmp_pa
     assert used.get_entry("part-0.parquet").ref == "s3://bucket/raw/part-0.parquet"
     assert Path(used.get_path("x/a.txt").download(tmp_path / "one")).read_text() == "A"
     consumer.finish()
-    with runconfig.Api(store=store_url) as api:
+    with runconfig.Api(store=run_store) as api:
         stored = api.artifact("data:v0")
         logger = stored.logged_by()
         assert logger is not None and logger.name == "producer"
@@ -146,19 +113,19 @@ def test_use_records_lineage_and_download_gives_the_files(store_url: str, tmp_pa
         assert [a.name for a in api.run(producer.id).logged_artifacts()] == ["data:v0"]
 
 
-def test_files_added_mutable_are_copied_when_added(store_url: str, tmp_path: Path) -> None:
+def test_files_added_mutable_are_copied_when_added(run_store: str, tmp_path: Path) -> None:
     path = write(tmp_path / "cfg.txt", "before")
     art = runconfig.Artifact("cfg", "config")
     art.add_file(path)
     path.write_text("after")  # changed after add_file: the artifact keeps what was added
-    run = runconfig.init(project="p", store=store_url)
+    run = runconfig.init(project="p", store=run_store)
     run.log_artifact(art)
     got = run.use_artifact("cfg:v0").download(tmp_path / "dl")
     assert (Path(got) / "cfg.txt").read_text() == "before"
 
 
-def test_log_artifact_of_a_path_and_models(store_url: str, tmp_path: Path) -> None:
-    run = runconfig.init(project="p", store=store_url)
+def test_log_artifact_of_a_path_and_models(run_store: str, tmp_path: Path) -> None:
+    run = runconfig.init(project="p", store=run_store)
     art = runconfig.log_artifact(str(write(tmp_path / "ckpt.pt", "weights")), type="model")
     assert art.name == "ckpt.pt:v0" and art.type == "model"
     model = run.log_model(str(tmp_path / "ckpt.pt"), name="net", aliases=["prod"])

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,18 +11,7 @@ from click.testing import CliRunner, Result
 import runconfig
 from runconfig.cli import main
 
-
-@pytest.fixture(autouse=True)
-def _clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for var in list(os.environ):
-        if var.startswith(("RUNCONFIG_", "WANDB_")):
-            monkeypatch.delenv(var)
-    monkeypatch.chdir(tmp_path)
-    yield
-    from runconfig._state import _state
-
-    for run in list(_state.runs):
-        run.finish()
+pytestmark = pytest.mark.usefixtures("no_run")
 
 
 def cli(*args: str) -> Result:

@@ -9,48 +9,15 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PG_URL, child_env, pg_execute, require_pg
+from conftest import child_env
 
 import runconfig
 from runconfig.errors import UsageError
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield str(tmp_path / "store" / "runs.db")
-        return
-    require_pg()
-    monkeypatch.setenv("RUNCONFIG_FILES", str(tmp_path / "shared"))
-    schema = f"rc_files_{uuid.uuid4().hex[:12]}"
-    yield f"{PG_URL}?schema={schema}"
-    _finish_all()
-    pg_execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-
-
-def _finish_all() -> None:
-    from runconfig._run import _state
-
-    for run in list(_state.runs):
-        run.finish()
-    _state.config = runconfig.Config()
-
-
-@pytest.fixture(autouse=True)
-def _clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for var in list(os.environ):
-        if var.startswith(("RUNCONFIG_", "WANDB_")) and var != "RUNCONFIG_FILES":
-            monkeypatch.delenv(var)
-    monkeypatch.chdir(tmp_path)
-    yield
-    _finish_all()
+pytestmark = pytest.mark.usefixtures("no_run")
 
 
 def write(path: Path, text: str) -> Path:
@@ -59,8 +26,8 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def recorded(store_url: str, run_id: str) -> dict[str, tuple[str, int, str]]:
-    with runconfig.Api(store=store_url) as api:
+def recorded(run_store: str, run_id: str) -> dict[str, tuple[str, int, str]]:
+    with runconfig.Api(store=run_store) as api:
         return {f.path: (f.kind, f.size, f.sha256) for f in api.files(run_id)}
 
 
@@ -69,16 +36,16 @@ def sha(text: str) -> str:
 
 
 def test_save_now_copies_files_at_their_paths_and_records_them(
-    store_url: str, tmp_path: Path
+    run_store: str, tmp_path: Path
 ) -> None:
     write(tmp_path / "ckpt" / "a.pt", "A")
     write(tmp_path / "ckpt" / "b.pt", "BB")
     write(tmp_path / "ckpt" / "notes.txt", "no")
-    run = runconfig.init(store=store_url)
+    run = runconfig.init(store=run_store)
     saved = runconfig.save("ckpt/*.pt", policy="now")
     assert [Path(p).relative_to(run.dir).as_posix() for p in saved] == ["ckpt/a.pt", "ckpt/b.pt"]
     assert (Path(run.dir) / "ckpt" / "b.pt").read_text() == "BB"
-    assert recorded(store_url, run.id) == {
+    assert recorded(run_store, run.id) == {
         "ckpt/a.pt": ("file", 1, sha("A")),
         "ckpt/b.pt": ("file", 2, sha("BB")),
     }
@@ -96,14 +63,14 @@ def test_base_path_and_absolute_globs_choose_the_folders_kept(tmp_path: Path) ->
         run.save("out/exp/m.h5", base_path="elsewhere")
 
 
-def test_live_files_are_copied_again_when_they_change(store_url: str, tmp_path: Path) -> None:
+def test_live_files_are_copied_again_when_they_change(run_store: str, tmp_path: Path) -> None:
     log = write(tmp_path / "train.log", "epoch 1\n")
-    run = runconfig.init(store=store_url)
+    run = runconfig.init(store=run_store)
     run.save("train.log")  # live, the default
     log.write_text("epoch 1\nepoch 2\n")
     run.finish()  # the last change is copied at the end at the latest
     assert (Path(run.dir) / "train.log").read_text() == "epoch 1\nepoch 2\n"
-    assert recorded(store_url, run.id)["train.log"][2] == sha("epoch 1\nepoch 2\n")
+    assert recorded(run_store, run.id)["train.log"][2] == sha("epoch 1\nepoch 2\n")
 
 
 def test_end_files_are_copied_when_the_run_finishes(tmp_path: Path) -> None:
@@ -120,11 +87,11 @@ def test_end_files_are_copied_when_the_run_finishes(tmp_path: Path) -> None:
     assert set(recorded(str(tmp_path / "s.db"), run.id)) == {"final.txt"}
 
 
-def test_files_written_into_the_run_folder_are_recorded_at_finish(store_url: str) -> None:
-    run = runconfig.init(store=store_url)
+def test_files_written_into_the_run_folder_are_recorded_at_finish(run_store: str) -> None:
+    run = runconfig.init(store=run_store)
     write(Path(run.dir) / "model.pt", "weights")
     run.finish()
-    assert recorded(store_url, run.id) == {"model.pt": ("file", 7, sha("weights"))}
+    assert recorded(run_store, run.id) == {"model.pt": ("file", 7, sha("weights"))}
 
 
 def test_a_symlink_out_of_the_base_path_is_not_followed(tmp_path: Path) -> None:
@@ -153,13 +120,13 @@ def test_bad_file_calls_say_what_was_wrong(tmp_path: Path, call: object, message
         call(run)  # type: ignore[operator]
 
 
-def test_restore_brings_a_file_of_another_run_back(store_url: str, tmp_path: Path) -> None:
+def test_restore_brings_a_file_of_another_run_back(run_store: str, tmp_path: Path) -> None:
     write(tmp_path / "model.ckpt", "v1 weights")
-    first = runconfig.init(store=store_url, project="p")
+    first = runconfig.init(store=run_store, project="p")
     first.save("model.ckpt", policy="now")
     first.finish()
     os.chdir(tmp_path / "..")
-    second = runconfig.init(store=store_url, project="p")
+    second = runconfig.init(store=run_store, project="p")
     with second.restore("model.ckpt", run_path=first.path) as f:
         assert f.read() == "v1 weights"
     assert (Path(second.dir) / "model.ckpt").read_text() == "v1 weights"

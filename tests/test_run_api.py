@@ -2,60 +2,28 @@
 the summary at every depth, the run's settable fields, notes on the run, the module's
 functions, and init()'s keywords, settings and environment variables.
 
-Runs that touch the store run on both engines through ``store_url``.
+Runs that touch the store run on both engines through ``run_store``.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PG_URL, child_env, pg_execute, require_pg
+from conftest import child_env
 
 import runconfig
 from runconfig.errors import UsageError
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield str(tmp_path / "store" / "runs.db")
-        return
-    require_pg()
-    schema = f"rc_api_{uuid.uuid4().hex[:12]}"
-    yield f"{PG_URL}?schema={schema}"
-    _finish_all()  # before the schema goes
-    pg_execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+pytestmark = pytest.mark.usefixtures("no_run")
 
 
-def _finish_all() -> None:
-    from runconfig._run import _state
-
-    for run in list(_state.runs):
-        run.finish()
-    _state.config = runconfig.Config()
-
-
-@pytest.fixture(autouse=True)
-def _clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No run, and no RUNCONFIG_ or WANDB_ variable, before each test."""
-    for var in list(os.environ):
-        if var.startswith(("RUNCONFIG_", "WANDB_")):
-            monkeypatch.delenv(var)
-    monkeypatch.chdir(tmp_path)
-    yield
-    _finish_all()
-
-
-def read(store_url: str, run_id: str) -> runconfig.RunRecord:
-    with runconfig.Api(store=store_url) as api:
+def read(run_store: str, run_id: str) -> runconfig.RunRecord:
+    with runconfig.Api(store=run_store) as api:
         return api.run(run_id)
 
 
@@ -67,25 +35,25 @@ def rows(record: runconfig.RunRecord) -> list[dict[str, Any]]:
 # -- log: steps and commits ------------------------------------------------------------------
 
 
-def test_commit_false_accumulates_one_row_until_a_call_commits_it(store_url: str) -> None:
-    run = runconfig.init(store=store_url)
+def test_commit_false_accumulates_one_row_until_a_call_commits_it(run_store: str) -> None:
+    run = runconfig.init(store=run_store)
     run.log({"a": 1}, commit=False)
     run.log({"b": 2}, commit=False)
     assert run.step == 0
-    assert rows(read(store_url, run.id)) == [{"_step": 0, "a": 1, "b": 2}]  # already stored
+    assert rows(read(run_store, run.id)) == [{"_step": 0, "a": 1, "b": 2}]  # already stored
     assert "a" not in run.summary  # the summary changes when the row is committed
     run.log({"c": 3})
     assert run.step == 1 and run.summary["a"] == 1
     run.log({"d": 4})
     run.finish()
-    assert rows(read(store_url, run.id)) == [
+    assert rows(read(run_store, run.id)) == [
         {"_step": 0, "a": 1, "b": 2, "c": 3},
         {"_step": 1, "d": 4},
     ]
 
 
-def test_explicit_steps_follow_wandb(store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    run = runconfig.init(store=store_url)
+def test_explicit_steps_follow_wandb(run_store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run = runconfig.init(store=run_store)
     run.log({"a": 0})
     run.log({"a": 1}, step=5)  # a step makes commit default to False
     run.log({"b": 1}, step=5)  # the same step adds to the row
@@ -101,7 +69,7 @@ def test_explicit_steps_follow_wandb(store_url: str, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert "Tried to log to step 3 that is less than the current step 5" in err
     assert "Tried to log to step 10 that is less than the current step 11" in err
-    assert rows(read(store_url, run.id)) == [
+    assert rows(read(run_store, run.id)) == [
         {"_step": 0, "a": 0},
         {"_step": 5, "a": 1, "b": 1, "c": 1},
         {"_step": 10, "d": 1},
@@ -110,11 +78,11 @@ def test_explicit_steps_follow_wandb(store_url: str, capsys: pytest.CaptureFixtu
     ]
 
 
-def test_finish_commits_a_pending_row_and_a_user_step_key_is_dropped(store_url: str) -> None:
-    run = runconfig.init(store=store_url)
+def test_finish_commits_a_pending_row_and_a_user_step_key_is_dropped(run_store: str) -> None:
+    run = runconfig.init(store=run_store)
     run.log({"x": 1, "_step": 99}, step=2, commit=False)
     run.finish()
-    stored = read(store_url, run.id)
+    stored = read(run_store, run.id)
     assert rows(stored) == [{"_step": 2, "x": 1}]
     assert stored.summary == {"x": 1}
 
@@ -135,18 +103,18 @@ def test_log_takes_a_dict(tmp_path: Path) -> None:
         run.log([1, 2])  # type: ignore[arg-type]
 
 
-def test_nested_dicts_are_logged_leaf_by_leaf(store_url: str) -> None:
-    run = runconfig.init(store=store_url)
+def test_nested_dicts_are_logged_leaf_by_leaf(run_store: str) -> None:
+    run = runconfig.init(store=run_store)
     run.log({"val": {"acc": 0.5, "loss": 2.0}, "lr": 0.1})
     run.log({"val": {"acc": 0.7}})
     run.log({"n": 5})
     run.log({"n": {"z": 1}})  # a dict replaces a value that was not one
     assert run.summary["val"] == {"acc": 0.7, "loss": 2.0}
     run.finish()
-    stored = read(store_url, run.id)
+    stored = read(run_store, run.id)
     assert stored.summary == {"val": {"acc": 0.7, "loss": 2.0}, "lr": 0.1, "n": {"z": 1}}
     assert rows(stored)[1] == {"_step": 1, "val": {"acc": 0.7}}
-    with runconfig.Api(store=store_url) as api:
+    with runconfig.Api(store=run_store) as api:
         assert [r.id for r in api.runs(where="summary.val.acc > 0.6")] == [run.id]
 
 
@@ -191,14 +159,14 @@ def test_a_none_summary_leaves_the_key_out(tmp_path: Path, summary: str) -> None
     assert "loss" not in run.summary and run.summary["acc"] == 2
 
 
-def test_statistics_count_values_logged_before_the_definition(store_url: str) -> None:
-    run = runconfig.init(store=store_url)
+def test_statistics_count_values_logged_before_the_definition(run_store: str) -> None:
+    run = runconfig.init(store=run_store)
     run.log({"loss": 3})
     run.define_metric("loss", summary="min,first")
     assert run.summary["loss"] == {"min": 3, "first": 3}  # at once, before a new log
     run.log({"loss": 5})
     run.finish()
-    assert read(store_url, run.id).summary == {"loss": {"min": 3, "first": 3}}
+    assert read(run_store, run.id).summary == {"loss": {"min": 3, "first": 3}}
 
 
 def test_a_value_set_by_hand_turns_the_statistics_off_until_defined_again(
@@ -240,8 +208,8 @@ def test_globs_match_prefixes_and_an_exact_name_wins(tmp_path: Path) -> None:
     assert run.summary["_hidden"] == 2  # keys starting with _ match no glob
 
 
-def test_a_step_metric_is_added_to_rows_that_lack_it(store_url: str) -> None:
-    run = runconfig.init(store=store_url)
+def test_a_step_metric_is_added_to_rows_that_lack_it(run_store: str) -> None:
+    run = runconfig.init(store=run_store)
     run.define_metric("val/acc", step_metric="epoch")
     run.log({"val/acc": 0.1})  # no epoch logged yet: 0
     run.log({"epoch": 1})
@@ -249,7 +217,7 @@ def test_a_step_metric_is_added_to_rows_that_lack_it(store_url: str) -> None:
     run.define_metric("test/*", step_metric="epoch", step_sync=False)
     run.log({"test/acc": 0.3})
     run.finish()
-    assert rows(read(store_url, run.id)) == [
+    assert rows(read(run_store, run.id)) == [
         {"_step": 0, "val/acc": 0.1, "epoch": 0},
         {"_step": 1, "epoch": 1},
         {"_step": 2, "val/acc": 0.2, "epoch": 1},
@@ -267,8 +235,8 @@ def test_define_metric_names_nested_and_dotted_keys(tmp_path: Path) -> None:
     assert run.summary["a.b"] == {"min": 1}
 
 
-def test_define_metric_returns_the_metric_and_is_kept_for_a_resume(store_url: str) -> None:
-    run = runconfig.init(store=store_url, id="kept0001")
+def test_define_metric_returns_the_metric_and_is_kept_for_a_resume(run_store: str) -> None:
+    run = runconfig.init(store=run_store, id="kept0001")
     metric = runconfig.define_metric("loss", summary="min", step_metric="epoch", hidden=True)
     assert (metric.name, metric.summary, metric.step_metric, metric.step_sync, metric.hidden) == (
         "loss",
@@ -279,12 +247,12 @@ def test_define_metric_returns_the_metric_and_is_kept_for_a_resume(store_url: st
     )
     run.log({"loss": 2.0, "epoch": 0})
     run.finish()
-    again = runconfig.init(store=store_url, id="kept0001", resume="allow")
+    again = runconfig.init(store=run_store, id="kept0001", resume="allow")
     assert again.resumed and again.step == 1 and again.starting_step == 1
     again.log({"loss": 1.0, "epoch": 1})
     assert again.summary["loss"] == {"min": 1.0}
     again.finish()
-    assert read(store_url, "kept0001").meta["metrics"] == [
+    assert read(run_store, "kept0001").meta["metrics"] == [
         {"name": "loss", "step_metric": "epoch", "step_sync": True, "hidden": True,
          "summary": ["min"]}
     ]  # fmt: skip
@@ -313,8 +281,8 @@ def test_bad_definitions_are_refused_clearly(
 # -- the summary --------------------------------------------------------------------------------
 
 
-def test_the_summary_reads_by_attribute_and_item_at_every_depth(store_url: str) -> None:
-    run = runconfig.init(store=store_url)
+def test_the_summary_reads_by_attribute_and_item_at_every_depth(run_store: str) -> None:
+    run = runconfig.init(store=run_store)
     run.log({"x": {"y": {"z": 1}}, "top": 2})
     assert run.summary.x.y.z == 1 and run.summary["x"].y["z"] == 1
     assert runconfig.summary is not None and runconfig.summary["x"].y.z == 1
@@ -328,7 +296,7 @@ def test_the_summary_reads_by_attribute_and_item_at_every_depth(store_url: str) 
     run.summary.update({"u": 1})
     del run.summary["top"]
     run.finish()
-    assert read(store_url, run.id).summary == {
+    assert read(run_store, run.id).summary == {
         "x": {"y": {"z": 1, "w": 5}},
         "best": {"acc": 0.9},
         "u": 1,
@@ -338,14 +306,14 @@ def test_the_summary_reads_by_attribute_and_item_at_every_depth(store_url: str) 
 # -- what a run records -------------------------------------------------------------------------
 
 
-def test_name_notes_tags_group_job_type_are_stored_when_set(store_url: str) -> None:
-    run = runconfig.init(store=store_url, project="p", entity="team")
+def test_name_notes_tags_group_job_type_are_stored_when_set(run_store: str) -> None:
+    run = runconfig.init(store=run_store, project="p", entity="team")
     run.name = "renamed"
     run.notes = "why"
     run.tags = ["a", "b"]
     run.group = "g"
     run.job_type = "train"
-    stored = read(store_url, run.id)  # while the run is live
+    stored = read(run_store, run.id)  # while the run is live
     assert (stored.name, stored.notes, stored.tags, stored.group, stored.job_type) == (
         "renamed",
         "why",
@@ -357,20 +325,20 @@ def test_name_notes_tags_group_job_type_are_stored_when_set(store_url: str) -> N
     assert run.tags == ("a", "b") and run.group == "g"
 
 
-def test_a_name_taken_in_the_project_is_refused(store_url: str) -> None:
-    first = runconfig.init(store=store_url, project="p", name="taken")
+def test_a_name_taken_in_the_project_is_refused(run_store: str) -> None:
+    first = runconfig.init(store=run_store, project="p", name="taken")
     first.finish()
-    run = runconfig.init(store=store_url, project="p")
+    run = runconfig.init(store=run_store, project="p")
     with pytest.raises(UsageError, match="has that name"):
         run.name = "taken"
 
 
-def test_path_and_url_lead_back_to_the_run(store_url: str) -> None:
-    run = runconfig.init(store=store_url, project="p", entity="team")
+def test_path_and_url_lead_back_to_the_run(run_store: str) -> None:
+    run = runconfig.init(store=run_store, project="p", entity="team")
     assert run.path == f"team/p/{run.id}"
     assert run.url is not None and run.url.endswith(f"#{run.id}")
     run.finish()
-    with runconfig.Api(store=store_url) as api:
+    with runconfig.Api(store=run_store) as api:
         assert api.run(run.path).id == run.id
         assert api.run(run.url).id == run.id
         assert api.run(f"p/{run.id}").id == run.id
@@ -415,9 +383,9 @@ def test_config_static_is_a_read_only_snapshot(tmp_path: Path) -> None:
 
 
 def test_alerts_are_recorded_printed_and_not_repeated_within_the_wait(
-    store_url: str, capsys: pytest.CaptureFixture[str]
+    run_store: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run = runconfig.init(store=store_url)
+    run = runconfig.init(store=run_store)
     run.alert("diverged", "loss is nan", level=runconfig.AlertLevel.ERROR)
     run.alert("diverged", "again")  # the same title within 60 s: not repeated
     runconfig.alert("slow", "epoch took 2 h", level="WARN", wait_duration=0)
@@ -427,19 +395,19 @@ def test_alerts_are_recorded_printed_and_not_repeated_within_the_wait(
         run.alert("x", "y", wait_duration="soon")  # type: ignore[arg-type]
     err = capsys.readouterr().err
     assert "ALERT ERROR: diverged: loss is nan" in err and "again" not in err
-    alerts = read(store_url, run.id).meta["alerts"]
+    alerts = read(run_store, run.id).meta["alerts"]
     assert [(a["title"], a["level"], a["text"]) for a in alerts] == [
         ("diverged", "ERROR", "loss is nan"),
         ("slow", "WARN", "epoch took 2 h"),
     ]
 
 
-def test_preempting_labels_and_pinned_keys_are_recorded(store_url: str) -> None:
-    run = runconfig.init(store=store_url)
+def test_preempting_labels_and_pinned_keys_are_recorded(run_store: str) -> None:
+    run = runconfig.init(store=run_store)
     runconfig.mark_preempting()
     run._label(code="transformers_trainer")
     run.pin_config_keys(["lr"])
-    meta = read(store_url, run.id).meta
+    meta = read(run_store, run.id).meta
     assert meta["preempting"] and meta["labels"] == {"code": "transformers_trainer"}
     assert meta["pinned_keys"] == ["lr"]
 
@@ -465,11 +433,11 @@ def test_log_code_copies_the_sources_into_the_run_folder(tmp_path: Path) -> None
     ]
 
 
-def test_finish_takes_an_exit_code_and_quiet(store_url: str) -> None:
-    run = runconfig.init(store=store_url)
+def test_finish_takes_an_exit_code_and_quiet(run_store: str) -> None:
+    run = runconfig.init(store=run_store)
     assert run.status().sync_items_pending == 0
     run.finish(exit_code=3, quiet=True)
-    stored = read(store_url, run.id)
+    stored = read(run_store, run.id)
     assert stored.state == "failed" and stored.exit_code == 3
     with pytest.raises(UsageError, match="finished"):
         run.log({"a": 1})
@@ -597,11 +565,11 @@ WANDB_ENV = {
 
 
 def test_wandb_environment_variables_are_read(
-    store_url: str, monkeypatch: pytest.MonkeyPatch
+    run_store: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for k, v in WANDB_ENV.items():
         monkeypatch.setenv(k, v)
-    run = runconfig.init(store=store_url)
+    run = runconfig.init(store=run_store)
     assert (run.project, run.entity, run.name, run.notes) == (
         "envp",
         "enve",
@@ -611,39 +579,39 @@ def test_wandb_environment_variables_are_read(
     assert run.tags == ("a", "b", "c") and run.group == "envg" and run.job_type == "envj"
     run.finish()
     monkeypatch.setenv("RUNCONFIG_PROJECT", "ours")  # runconfig's own name wins
-    run = runconfig.init(store=store_url)
+    run = runconfig.init(store=run_store)
     assert run.project == "ours"
     run.finish()
-    run = runconfig.init(store=store_url, project="arg")  # an argument wins over both
+    run = runconfig.init(store=run_store, project="arg")  # an argument wins over both
     assert run.project == "arg"
 
 
 def test_wandb_run_id_and_resume_continue_one_run(
-    store_url: str, monkeypatch: pytest.MonkeyPatch
+    run_store: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WANDB_RUN_ID", "envrun01")
     monkeypatch.setenv("WANDB_RESUME", "allow")
-    first = runconfig.init(store=store_url, config={"lr": 0.1})
+    first = runconfig.init(store=run_store, config={"lr": 0.1})
     first.log({"loss": 1.0})
     first.finish()
-    second = runconfig.init(store=store_url, config={"lr": 0.1})
+    second = runconfig.init(store=run_store, config={"lr": 0.1})
     assert second.id == "envrun01" and second.resumed and second.step == 1
     second.log({"loss": 0.5})
     second.finish()
-    with runconfig.Api(store=store_url) as api:
+    with runconfig.Api(store=run_store) as api:
         runs = api.runs()
         assert [r.id for r in runs] == ["envrun01"]
         assert [h["loss"] for h in rows(api.run("envrun01"))] == [1.0, 0.5]
 
 
-def test_resume_never_and_must_are_refused_clearly(store_url: str) -> None:
+def test_resume_never_and_must_are_refused_clearly(run_store: str) -> None:
     with pytest.raises(UsageError, match="resume='must'"):
-        runconfig.init(store=store_url, id="nope0001", resume="must")
-    runconfig.init(store=store_url, id="seen0001").finish()
+        runconfig.init(store=run_store, id="nope0001", resume="must")
+    runconfig.init(store=run_store, id="seen0001").finish()
     with pytest.raises(UsageError, match="resume='never'"):
-        runconfig.init(store=store_url, id="seen0001", resume="never")
+        runconfig.init(store=run_store, id="seen0001", resume="never")
     with pytest.raises(UsageError, match="resume is one of"):
-        runconfig.init(store=store_url, id="seen0001", resume="sometimes")
+        runconfig.init(store=run_store, id="seen0001", resume="sometimes")
 
 
 @pytest.mark.parametrize("mode", ["offline", "online", "dryrun", "run", "shared"])

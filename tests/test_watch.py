@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,20 +10,9 @@ from conftest import run_python
 
 import runconfig
 
+pytestmark = pytest.mark.usefixtures("no_run")
+
 torch = pytest.importorskip("torch", reason="watch() records PyTorch models")
-
-
-@pytest.fixture(autouse=True)
-def _clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for var in list(os.environ):
-        if var.startswith(("RUNCONFIG_", "WANDB_")):
-            monkeypatch.delenv(var)
-    monkeypatch.chdir(tmp_path)
-    yield
-    from runconfig._state import _state
-
-    for run in list(_state.runs):
-        run.finish()
 
 
 def mlp() -> Any:

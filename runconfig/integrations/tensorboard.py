@@ -91,12 +91,12 @@ import struct
 import sys
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any, Protocol
 
+from runconfig._import_hooks import when_imported
 from runconfig.errors import UsageError
 
 __all__ = ["SupportsLog", "TensorBoardSync", "patch", "unpatch"]
@@ -224,7 +224,7 @@ _lock = threading.RLock()
 _session: _Session | None = None
 _undo: list[Callable[[], None]] = []
 _wrappers: set[object] = set()  # our stand-ins, so nothing is wrapped twice
-_hook: _ImportHook | None = None
+_cancel_hooks: list[Callable[[], None]] = []  # the patches of modules not imported yet
 # Writers some session has learnt of: never adopted again by a later one (the next run).
 _seen_writers: weakref.WeakSet[Any] = weakref.WeakSet()
 
@@ -245,7 +245,7 @@ def patch(
     """
     if importlib.util.find_spec("tensorboard") is None:
         raise ImportError(f"syncing TensorBoard needs the tensorboard package: {_INSTALL_HINT}")
-    global _session, _hook
+    global _session
     with _lock:
         if _session is not None:
             raise UsageError(
@@ -263,18 +263,17 @@ def patch(
                 later.append(name)
             else:
                 _patch_module(name, module, adopt=True)
-        if later:
-            _hook = _ImportHook(later)
-            sys.meta_path.insert(0, _hook)
+        for name in later:
+            _cancel_hooks.append(when_imported(name, functools.partial(_patch_later, _session)))
 
 
 def unpatch() -> None:
     """Give the writers back their own code (no-op when not patched)."""
-    global _session, _hook
+    global _session
     with _lock:
-        if _hook is not None and _hook in sys.meta_path:
-            sys.meta_path.remove(_hook)
-        _hook = None
+        for cancel in _cancel_hooks:
+            cancel()
+        _cancel_hooks.clear()
         for undo in reversed(_undo):
             undo()
         _undo.clear()
@@ -403,6 +402,17 @@ def _before(logdir: object) -> frozenset[str] | None:
         return None
 
 
+def _patch_later(session: _Session, module: ModuleType) -> None:
+    """Patch a writer module the program imported after :func:`patch`."""
+    with _lock:
+        if _session is not session:
+            return  # unpatched since
+        try:
+            _patch_module(module.__name__, module, adopt=False)
+        except Exception as e:  # the import must succeed whatever happens here
+            session.report.error(f"patching {module.__name__}", e)
+
+
 def _learn(logdir: object, before: frozenset[str] | None, writer: object = None) -> None:
     session = _session
     if session is None:
@@ -417,63 +427,6 @@ def _learn(logdir: object, before: frozenset[str] | None, writer: object = None)
         session.learn(logdir, before, writer=writer, adopt=adopt)
     except Exception as e:  # a writer must work as it did without us
         session.report.error("a TensorBoard writer's logdir", e)
-
-
-class _ImportHook:
-    """Finds the writer modules as the other finders do, and patches each once it has run."""
-
-    def __init__(self, names: Sequence[str]) -> None:
-        self.names = set(names)
-
-    def find_spec(
-        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
-    ) -> ModuleSpec | None:
-        if name not in self.names:
-            return None
-        for finder in sys.meta_path:
-            find = getattr(finder, "find_spec", None)
-            if finder is self or find is None:
-                continue
-            spec: ModuleSpec | None = find(name, path, target)
-            if spec is not None:
-                break
-        else:
-            return None
-        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-            spec.loader = _PatchAfterExec(spec.loader, self)  # type: ignore[assignment]
-        return spec
-
-
-class _PatchAfterExec:
-    """The module's own loader, then the patch."""
-
-    def __init__(self, loader: Any, hook: _ImportHook) -> None:
-        self._loader = loader
-        self._hook = hook
-
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
-        module: ModuleType | None = self._loader.create_module(spec)
-        return module
-
-    def exec_module(self, module: ModuleType) -> None:
-        self._loader.exec_module(module)
-        # The module keeps its own loader, for whoever inspects it later.
-        module.__loader__ = self._loader
-        if module.__spec__ is not None:
-            module.__spec__.loader = self._loader
-        with _lock:
-            name = module.__name__
-            if _hook is not self._hook or name not in self._hook.names:
-                return
-            self._hook.names.discard(name)
-            try:
-                _patch_module(name, module, adopt=False)
-            except Exception as e:  # the import must succeed whatever happens here
-                if _session is not None:
-                    _session.report.error(f"patching {name}", e)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._loader, name)
 
 
 # -- reading event files ------------------------------------------------------------------
