@@ -80,7 +80,10 @@ def files_command(
     target = output or os.path.basename(name)
     if os.path.isdir(target):
         target = os.path.join(target, os.path.basename(name))
-    shutil.copyfile(source, target)
+    try:
+        shutil.copyfile(source, target)
+    except OSError as e:
+        raise UsageError(f"cannot write {target}: {e.strerror or e}") from None
     click.echo(target)
 
 

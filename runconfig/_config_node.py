@@ -511,24 +511,21 @@ class ConfigNode(dict[str, Any]):
             raise e.with_traceback(None) from None
 
     # -- copies -----------------------------------------------------------------------------
-    def copy(self) -> Config:
-        """A standalone :class:`~runconfig.config.Config` (no callback) with these values
-        and origins; a copy of a whole Config also keeps its locks and its
-        ``allow_val_change`` default. ``copy.copy``, ``copy.deepcopy`` and pickle do the same.
-        """
-        restore, args = self.__reduce__()
-        return restore(*args)  # type: ignore[no-any-return]
+    # A copy of a nested node is the plain value it stands for (a dict of plain values), as
+    # with a dict in a plain config; a copy of a whole Config is a Config (config.py).
+    def copy(self) -> Any:
+        """A deep copy in plain dicts and lists (:meth:`as_dict`); ``copy.copy``,
+        ``copy.deepcopy`` and pickle give the same."""
+        return self.as_dict()
 
-    def __copy__(self) -> Config:
-        return self.copy()
+    def __copy__(self) -> Any:
+        return self.as_dict()
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> Config:
-        return self.copy()
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return self.as_dict()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        from runconfig.config import _restore
-
-        return (_restore, (self.as_dict(), self.origins(), self.descs(), {}, False))
+        return (dict, (self.as_dict(),))
 
     # -- internals --------------------------------------------------------------------------
     def _key(self, key: Any) -> str:

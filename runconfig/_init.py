@@ -328,34 +328,32 @@ def init(
         if not disabled:
             run_store = open_store(location)
             resumed = _to_resume(run_store, id, resume)
-        if disabled:  # nothing of a disabled run is kept: its folder is a temporary one
-            import tempfile
+        if disabled:  # nothing of a disabled run is kept: its folder is a temporary one,
+            import tempfile  # removed when it finishes
 
-            files = os.path.join(tempfile.gettempdir(), "runconfig-disabled")
+            files = tempfile.mkdtemp(prefix="runconfig-disabled-")
         else:
             files = files_root(run_store.location if run_store is not None else None, dir)
         if resumed is not None:
             # The stored config comes back first; everything below is applied to it as
-            # ordinary changes (stored with their origins), so equal values are no-ops.
+            # ordinary changes (stored with their origins), so equal values are no-ops. As
+            # in wandb, the sources may change stored values: a restarted job may bring a
+            # new --epochs. The stored run says it is running once all that succeeded.
             pending = _carry(cfg.as_dict(), cfg.origins())
             cfg._load_plain(resumed.config, resumed.origins, resumed.descs)
-            data = _resume_row(run_store, resumed) if run_store is not None else resumed
-            run = Run(data, cfg, run_store, files=files, resumed=True, mode=mode, location=location)
+            run = Run(
+                resumed, cfg, run_store, files=files, resumed=True, mode=mode, location=location
+            )
             run.summary._load(resumed.summary)
             _redefine(run, resumed.meta.get("metrics", ()))
+            run.summary._replay(resumed.history or ())
             run._step = run._starting_step = 1 + max(
                 (row["_step"] for row in resumed.history or ()), default=-1
             )
-            cfg._merge((), pending, {}, allow_val_change, "runconfig.config", frame)
-            _populate(
-                cfg,
-                config,
-                frame,
-                allow_val_change,
-                config_include_keys,
-                config_exclude_keys,
-                paths,
-            )
+            cfg._merge((), pending, {}, True, "runconfig.config", frame)
+            _populate(cfg, config, frame, True, config_include_keys, config_exclude_keys, paths)
+            if run_store is not None:
+                _resume_row(run_store, resumed)
         else:
             _populate(cfg, config, frame, True, config_include_keys, config_exclude_keys, paths)
             now = _now()
@@ -384,6 +382,7 @@ def init(
             run = Run(data, cfg, run_store, files=files, mode=mode, location=location)
     except BaseException:
         # Leave no half-made run: the pending config as it was, the store closed.
+        cfg._set_callback(None)
         cfg._load_plain(
             {k: _plain(v) for k, v in dict.items(before)}, before.origins(), before.descs()
         )
@@ -499,7 +498,7 @@ def _to_resume(store: RunStore, id: str | None, resume: bool | str | None) -> Ru
         if resume == "must":
             raise UsageError("init(resume='must') needs the id of the run to resume (id=...)")
         return None
-    found = store.get_run(id)
+    found = store.get_run(id)  # with its history, which a resumed run continues
     if found is not None and found.id != id:
         found = None  # get_run also finds names; resuming goes by id
     if resume == "never":

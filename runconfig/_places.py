@@ -4,14 +4,16 @@
 store                                  a run's folder (``run.dir``)    artifact contents
 =====================================  ==============================  ====================
 SQLite ``<folder>/runs.db``            ``<folder>/files/<run id>``     ``<folder>/objects``
-PostgreSQL                             ``./.runconfig/files/<id>``     ``./.runconfig/objects``
+PostgreSQL                             ``~/.runconfig/files/<id>``     ``~/.runconfig/objects``
 ``RUNCONFIG_FILES=<root>`` (any)       ``<root>/<run id>``             ``<root>/.objects``
 =====================================  ==============================  ====================
 
 ``init(dir=D)`` (or ``WANDB_DIR``) puts the run's folder at ``D/.runconfig/files/<run id>``
-and moves nothing else. Several machines sharing a PostgreSQL store need
-``RUNCONFIG_FILES`` on a folder they all mount (NFS, SMB...); the layout (a folder per run,
-contents named by their sha256) is that of an object store's keys, should one be added.
+and moves nothing else. A PostgreSQL store without ``RUNCONFIG_FILES`` keeps them in the
+user's home folder, the same from any working directory; several machines sharing the
+store need ``RUNCONFIG_FILES`` on a folder they all mount (NFS, SMB...). The layout (a
+folder per run, contents named by their sha256) is that of an object store's keys, should
+one be added.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def files_root(location: str | None, dir: str | os.PathLike[str] | None = None) 
     folder = _store_folder(location)
     if folder is not None:
         return os.path.join(folder, "files")
-    return os.path.join(os.getcwd(), ".runconfig", "files")
+    return os.path.join(_home(), "files")
 
 
 def objects_root(location: str | None) -> str:
@@ -54,4 +56,8 @@ def objects_root(location: str | None) -> str:
     folder = _store_folder(location)
     if folder is not None:
         return os.path.join(folder, "objects")
-    return os.path.join(os.getcwd(), ".runconfig", "objects")
+    return os.path.join(_home(), "objects")
+
+
+def _home() -> str:
+    return os.path.join(os.path.expanduser("~"), ".runconfig")

@@ -107,11 +107,12 @@ class Run:
 
     @name.setter
     def name(self, value: str) -> None:
+        self._check_live("setting its name")
         value = str(value)
         if value == self._data.name:
             return
         if self._store is not None:
-            taken = self._store.get_run(value, self._data.project)
+            taken = self._store.get_run(value, self._data.project, with_history=False)
             if taken is not None and taken.id != self.id:
                 raise UsageError(
                     f"cannot rename run {self.id} to {value!r}: run {taken.id} of project "
@@ -430,7 +431,7 @@ class Run:
             return {str(k): self._value(v, f"{key}.{k}") for k, v in value.items()}
         if type(value) in (list, tuple) and any(isinstance(v, media) for v in value):
             return [self._value(v, key) for v in value]
-        converted = _convert_figure(value)
+        converted = _as_media(value)
         if converted is not None:
             return converted.to_ref(self, key)
         return sanitize(value, f"summary.{key}")
@@ -609,7 +610,7 @@ class Run:
         self._check_live("log_artifact()")
         art = artifact_or_path
         if not isinstance(art, artifacts.Artifact):
-            art = artifacts.from_path(art, name, type)
+            art = artifacts.from_path(art, name, type, self.id)
         if self._store is None or self._location is None:
             return art  # disabled: nothing is stored, as in wandb
         store = self._store
@@ -634,10 +635,9 @@ class Run:
 
         store = self._artifact_store("use_artifact()")
         assert self._location is not None
-        with self._lock:
-            return artifacts.use(
-                store, self._location, self.project, self._data.rid, artifact_or_name, type, aliases
-            )
+        return artifacts.use(
+            store, self._location, self.project, self._data.rid, artifact_or_name, type, aliases
+        )
 
     def link_artifact(
         self, artifact: Artifact, target_path: str, aliases: Sequence[str] | None = None
@@ -655,7 +655,7 @@ class Run:
         """Log a model file or folder as an artifact of type ``model``."""
         from runconfig import artifacts
 
-        art = artifacts.from_path(path, name or f"run-{self.id}-model", "model")
+        art = artifacts.from_path(path, name, "model", self.id)
         return self.log_artifact(art, aliases=aliases)
 
     def use_model(self, name: str) -> str:
@@ -685,16 +685,13 @@ class Run:
         return self._artifacts_of(used=True)
 
     def _artifacts_of(self, used: bool) -> list[Artifact]:
-        from runconfig import artifacts
-        from runconfig._places import objects_root
-
-        if self._store is None or self._data.rid is None or self._location is None:
+        if self._store is None or self._location is None:
             return []
-        objects = objects_root(self._store.location)
-        return [
-            artifacts.Artifact._from_stored(a, self._location, objects)
-            for a in self._store.artifacts.of_run(self._data.rid, used)
-        ]
+        from runconfig.api import Api
+
+        with Api(store=self._location) as api:  # works once the run's own store is closed
+            record = api.run(self.id)
+            return record.used_artifacts() if used else record.logged_artifacts()
 
     def status(self) -> RunStatus:
         """wandb's sync status: runconfig stores as it goes, so nothing is ever pending."""
@@ -729,16 +726,14 @@ class Run:
 
     def _keep_files(self) -> None:
         """Copy the files saved for the end; record every file of the run's folder."""
-        if self._store is None:
-            return
         if self._saved is None:
             folder = self._folder()
-            if folder is None or not os.path.isdir(folder):
+            if self._store is None or folder is None or not os.path.isdir(folder):
                 return
             from runconfig._saved import SavedFiles
 
             self._saved = SavedFiles(self)
-        self._saved.finish()
+        self._saved.finish(record=self._store is not None)
 
     def _end(self, exit_code: int | None, error: BaseException | None) -> None:
         self._stop.set()
@@ -764,6 +759,10 @@ class Run:
         finally:
             if self._store is not None:
                 self._store.close()
+            elif self._files is not None:  # a disabled run's folder was a temporary one
+                import shutil
+
+                shutil.rmtree(self._files, ignore_errors=True)
             _state.forget(self)
 
     def __enter__(self) -> Run:
@@ -775,10 +774,11 @@ class Run:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc is not None and not isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        if isinstance(exc, SystemExit):
+            code = exc.code
+            self.finish(exit_code=0 if code is None else code if isinstance(code, int) else 1)
+        elif exc is not None:  # Ctrl-C too: the run did not finish its work
             self.finish(_error=exc)
-        elif isinstance(exc, SystemExit) and exc.code not in (None, 0):
-            self.finish(exit_code=exc.code if isinstance(exc.code, int) else 1)
         else:
             self.finish()
 
@@ -838,19 +838,36 @@ def _media_types() -> type[Media]:
     return Media
 
 
-def _convert_figure(value: Any) -> Any:
-    """A matplotlib figure (or the ``pyplot`` module, meaning its current figure) logged as
-    a value: the Image of it, as users want (wandb goes through plotly). None otherwise."""
-    module = type(value).__module__ or ""
-    is_pyplot = getattr(value, "__name__", None) == "matplotlib.pyplot"
-    if not (module.startswith("matplotlib.") or is_pyplot):
-        return None
-    figure = value.gcf() if is_pyplot else value
-    if type(figure).__name__ not in ("Figure", "SubFigure"):
-        return None
-    from runconfig.media import Image
+HISTOGRAM_FROM = 32  # elements of an array logged, past which it is logged as a histogram
 
-    return Image(figure)
+
+def _as_media(value: Any) -> Media | None:
+    """What a logged value that is not media already is stored as, as wandb does: a
+    matplotlib figure (or ``pyplot``, meaning its current figure) an Image (wandb goes
+    through plotly; an image is what users want), a numpy array or tensor of more than 32
+    numbers a 32-bin Histogram, a pandas DataFrame a Table. None for anything else."""
+    module = type(value).__module__ or ""
+    if module.startswith("matplotlib") or getattr(value, "__name__", None) == "matplotlib.pyplot":
+        figure = value.gcf() if hasattr(value, "gcf") else value
+        if type(figure).__name__ not in ("Figure", "SubFigure"):
+            return None
+        from runconfig.media import Image
+
+        return Image(figure)
+    top = module.partition(".")[0]
+    if top in ("numpy", "torch", "jax", "jaxlib", "tensorflow"):
+        numel = getattr(value, "numel", None)
+        count = numel() if callable(numel) else getattr(value, "size", None)
+        if isinstance(count, int) and count > HISTOGRAM_FROM and hasattr(value, "shape"):
+            from runconfig.media import Histogram
+
+            return Histogram(value, num_bins=HISTOGRAM_FROM)
+        return None
+    if top == "pandas" and type(value).__name__ == "DataFrame":
+        from runconfig.media import Table
+
+        return Table(dataframe=value)
+    return None
 
 
 def _put_leaf(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:

@@ -30,10 +30,12 @@ class RunStatus:
 
 
 class ConfigStatic(Mapping[str, Any]):
-    """``run.config_static``: a read-only snapshot of the config, with attribute access."""
+    """``run.config_static``: a read-only snapshot of the config, with attribute access at
+    every depth (nested values are ConfigStatic too; lists are tuples)."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
-        object.__setattr__(self, "_values", dict(config))
+        plain = config.as_dict() if hasattr(config, "as_dict") else dict(config)
+        object.__setattr__(self, "_values", {k: _frozen(v) for k, v in plain.items()})
 
     def __getitem__(self, key: str) -> Any:
         return self._values[key]
@@ -57,3 +59,11 @@ class ConfigStatic(Mapping[str, Any]):
 
     def __repr__(self) -> str:
         return repr(self._values)
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, dict):
+        return ConfigStatic(value)
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value

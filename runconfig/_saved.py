@@ -3,14 +3,15 @@ one back; every file of the folder is recorded in the store (path, size, sha256,
 
 ``save(glob, base_path=None, policy="live")`` matches files as wandb does (relative to the
 working directory, or to ``base_path``; an absolute glob without ``base_path`` keeps one
-folder level) and copies each into ``run.dir`` at its path below the base:
+folder level) and copies each into ``run.dir`` at its path below the base (a file that a
+symlink, of the file or of a folder on its way, leads out of ``base_path`` is skipped):
 
 - ``"now"``: once, now;
 - ``"live"``: now, and again each time it changes, until the run finishes;
 - ``"end"``: when the run finishes.
 
 A copy is written to a temporary name in its folder and renamed into place, so the run's
-folder never holds half a file. Symlinks are followed only to files inside ``base_path``.
+folder never holds half a file.
 At ``finish()``, files written straight into ``run.dir`` (``torch.save(m,
 os.path.join(run.dir, "model.pt"))``) are recorded too.
 """
@@ -23,7 +24,6 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from runconfig._term import termwarn
@@ -103,12 +103,13 @@ class SavedFiles:
         sources = sorted(globbing.glob(pattern)) if glob else [pattern] * os.path.lexists(pattern)
         folder = self._run.dir
         saved = []
+        real_base = os.path.realpath(base)
         for source in sources:
             real = os.path.realpath(source)
             if not os.path.isfile(real):
                 continue
-            if os.path.islink(source) and os.path.commonpath([base, real]) != base:
-                termwarn(f"save(): {source!r} links outside {base!r}; not saved", repeat=False)
+            if os.path.commonpath([real_base, real]) != real_base:  # a link on the way out
+                termwarn(f"save(): {source!r} leads outside {base!r}; not saved", repeat=False)
                 continue
             rel = os.path.relpath(source, base)
             target = os.path.join(folder, rel)
@@ -167,8 +168,9 @@ class SavedFiles:
             with self._lock:
                 self._live[target] = (source, now)
 
-    def finish(self, record: Callable[[str, str], None] | None = None) -> None:
-        """Copy the ``end`` files and changed ``live`` ones; record every file of the folder."""
+    def finish(self, record: bool = True) -> None:
+        """Stop copying live files; copy the ``end`` files and changed ``live`` ones; with
+        ``record``, record every file of the folder."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5.0)
@@ -181,7 +183,7 @@ class SavedFiles:
             else:
                 termwarn(f"save(policy='end'): {source!r} is gone; not saved")
         folder = self._run._folder()
-        if folder is None or not os.path.isdir(folder):
+        if not record or folder is None or not os.path.isdir(folder):
             return
         for here, dirs, files in os.walk(folder):
             dirs[:] = [d for d in dirs if d != "media"]  # media record themselves

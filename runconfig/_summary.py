@@ -37,7 +37,7 @@ from it is a :class:`SummaryNode`, a plain ``dict`` whose writes go to the summa
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -325,6 +325,15 @@ class Summary(MutableMapping[str, Any]):
                 continue
             changes.append(Change(path, summary_value))
         return self._fit(changes)
+
+    def _replay(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Count a resumed run's stored history in the statistics (its summary is loaded
+        as stored, by :meth:`_load`)."""
+        stats = self._metrics.stats_of
+        for row in rows:
+            for path, value in leaves(row):
+                if path != ("_step",):
+                    stats(path).add(value)
 
     def _apply(self, changes: list[Change]) -> None:
         """Show stored changes."""

@@ -182,7 +182,7 @@ class RunRecord:
         sha256); :func:`runconfig.restore` brings one back."""
         store = open_store(self.store, create=False)
         try:
-            data = store.get_run(self.id)
+            data = store.get_run(self.id, with_history=False)
             return store.list_files(data.rid) if data is not None and data.rid is not None else []
         finally:
             store.close()
@@ -201,7 +201,7 @@ class RunRecord:
 
         store = open_store(self.store, create=False)
         try:
-            data = store.get_run(self.id)
+            data = store.get_run(self.id, with_history=False)
             if data is None or data.rid is None:
                 return []
             objects = objects_root(store.location)
@@ -660,7 +660,7 @@ class Api:
 
     def files(self, run: RunRecord | str) -> list[FileRecord]:
         """The files recorded for a run (a record, or its id or name)."""
-        data = self._store.get_run(run if isinstance(run, str) else run.id)
+        data = self._store.get_run(run if isinstance(run, str) else run.id, with_history=False)
         if data is None or data.rid is None:
             raise RunNotFoundError(f"no run {run if isinstance(run, str) else run.id!r}")
         return self._store.list_files(data.rid)
@@ -695,14 +695,14 @@ class Api:
         """Delete runs (with their config, summary and history). Returns how many."""
         rids = []
         for run in runs:
-            data = self._store.get_run(run.id)
+            data = self._store.get_run(run.id, with_history=False)
             if data is not None and data.rid is not None:
                 rids.append(data.rid)
         return self._store.delete_runs(rids)
 
     def set_tags(self, run: RunRecord, tags: Sequence[str]) -> RunRecord:
         """Replace a run's tags (duplicates dropped, order kept); returns the run re-read."""
-        data = self._store.get_run(run.id)
+        data = self._store.get_run(run.id, with_history=False)
         if data is None or data.rid is None:
             raise RunNotFoundError(f"no run with id {run.id!r} in {self.store}")
         self._store.update_run(data.rid, tags=list(dict.fromkeys(tags)))
@@ -776,7 +776,7 @@ class Api:
         stored: dict[str, int] = {}
         for run_id in ids:
             try:
-                data = self._store.get_run(run_id)
+                data = self._store.get_run(run_id, with_history=False)
             except StoreError:  # a name several projects use: no run has this id
                 continue
             # get_run falls back to names: only a run with this id counts.

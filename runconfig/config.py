@@ -91,9 +91,10 @@ Origins
     ``"config-defaults.yaml:3"``, ``"sweep"``; :meth:`ConfigNode.origins` lists them all.
 
 Copies
-    ``cfg.copy()``, ``copy.copy``, ``copy.deepcopy`` and ``pickle`` give a standalone
-    Config (same values, origins and locks; no callback). Copying a nested node gives a
-    standalone Config holding that node's keys.
+    ``cfg.copy()``, ``copy.copy``, ``copy.deepcopy`` and ``pickle`` of a Config give a
+    standalone Config (same values, origins and locks; no callback). A nested node copies,
+    deep-copies and pickles to the plain dict it stands for (as a dict in a plain config
+    would), which can be changed freely: ``copy.deepcopy(dict(cfg))`` is all plain.
 
 Errors
     A user's mistake raises a :class:`~runconfig.errors.ConfigError` (or ``UsageError``)
@@ -714,6 +715,19 @@ class Config(ConfigNode):
         )
 
     # -- copies and pickling ------------------------------------------------------------------
+    def copy(self) -> Config:
+        """A standalone :class:`Config` (no callback) with these values, origins, locks and
+        ``allow_val_change`` default. ``copy.copy``, ``copy.deepcopy`` and pickle do the
+        same. (A copy of a nested node is a plain dict.)"""
+        restore, args = self.__reduce__()
+        return restore(*args)  # type: ignore[no-any-return]
+
+    def __copy__(self) -> Config:
+        return self.copy()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Config:
+        return self.copy()
+
     def __reduce__(self) -> tuple[Any, ...]:
         tree = {k: _plain(v) for k, v in _ditems(self)}
         return (_restore, (tree, self.origins(), self.descs(), dict(self._locks), self._allow))

@@ -219,8 +219,11 @@ def _stringify(value: Any, path: str) -> str:
         name = cls.__qualname__
         if cls.__module__ != "builtins":
             name = f"{cls.__module__}.{name}"
+        what = (
+            f"logged value '{path[8:]}'" if path.startswith("summary.") else f"config key '{path}'"
+        )
         warnings.warn(
-            f"config key '{_show(path)}' holds a {name}; stored as its str(): {_show(text, 80)!r}",
+            f"{_show(what)} holds a {name}; stored as its str(): {_show(text, 80)!r}",
             ValueConversionWarning,
             stacklevel=user_stacklevel(),
         )

@@ -127,7 +127,7 @@ def test_files_added_mutable_are_copied_when_added(run_store: str, tmp_path: Pat
 def test_log_artifact_of_a_path_and_models(run_store: str, tmp_path: Path) -> None:
     run = runconfig.init(project="p", store=run_store)
     art = runconfig.log_artifact(str(write(tmp_path / "ckpt.pt", "weights")), type="model")
-    assert art.name == "ckpt.pt:v0" and art.type == "model"
+    assert art.name == f"run-{run.id}-ckpt.pt:v0" and art.type == "model"  # wandb's name
     model = run.log_model(str(tmp_path / "ckpt.pt"), name="net", aliases=["prod"])
     assert sorted(model.aliases) == ["latest", "prod"]
     path = run.use_model("net:prod")

@@ -92,11 +92,16 @@ def test_nodes_compare_equal_to_plain_values_both_ways(cfg: Config) -> None:
     assert cfg.opt.sched == {"warmup": 10}
 
 
-def test_copies_and_pickles_of_nodes_equal_the_plain_values(cfg: Config) -> None:
+def test_copies_and_pickles_of_nodes_are_plain_values_one_can_change(cfg: Config) -> None:
     for make in (copy.copy, copy.deepcopy, lambda v: pickle.loads(pickle.dumps(v))):
-        assert make(cfg.opt) == VALUES["opt"]
-        assert make(cfg.opt.betas) == [0.9, 0.999]
+        assert make(cfg.opt) == VALUES["opt"] and type(make(cfg.opt)) is dict
+        assert make(cfg.opt.betas) == [0.9, 0.999] and type(make(cfg.opt.betas)) is list
         assert make(cfg) == VALUES
+    for make in (copy.deepcopy, lambda v: pickle.loads(pickle.dumps(v))):
+        whole = make(dict(cfg))  # what multiprocessing and deepcopy of dict(config) give
+        whole["opt"]["name"] = "sgd"
+        whole["opt"]["sched"]["warmup"] = 0
+        assert cfg.opt.name == "adam" and cfg.opt.sched.warmup == 10
 
 
 def test_omegaconf_takes_the_config_and_its_nodes() -> None:

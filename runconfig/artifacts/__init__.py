@@ -66,15 +66,19 @@ def log(
     return artifact
 
 
-def from_path(path: str | os.PathLike[str], name: str | None, type: str | None) -> Artifact:
-    """The artifact ``log_artifact("model.pt")`` makes of a file or a folder."""
+def from_path(
+    path: str | os.PathLike[str], name: str | None, type: str | None, run_id: str
+) -> Artifact:
+    """The artifact ``log_artifact("model.pt")`` makes of a file or a folder: named
+    ``run-<run id>-model.pt`` unless ``name`` is given, as wandb names it."""
     text = os.fspath(path)
     if not os.path.exists(text):
         raise UsageValueError(f"log_artifact(): {text!r} does not exist")
     base = os.path.basename(os.path.normpath(text))
     from runconfig.util import make_artifact_name_safe
 
-    artifact = Artifact(name or make_artifact_name_safe(base), type or "unspecified")
+    default = make_artifact_name_safe(f"run-{run_id}-{base}")
+    artifact = Artifact(name or default, type or "unspecified")
     if os.path.isdir(text):
         artifact.add_dir(text)
     else:

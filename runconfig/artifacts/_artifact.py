@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import tempfile
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ class Artifact:
         self.metadata: dict[str, Any] = sanitize(metadata or {}, "metadata")
         self._entries: dict[str, ArtifactManifestEntry] = {}
         self._staging: str | None = None
+        self._unstage: weakref.finalize[Any, Any] | None = None
         self._stored: ArtifactData | None = None
         self._location: str | None = None  # the store it was logged to or read from
         self._objects: str | None = None
@@ -197,8 +199,11 @@ class Artifact:
             )
 
     def _stage(self) -> str:
+        """A temporary folder for copies of added files, removed once the artifact is
+        logged, or when the object goes (an artifact never logged leaves nothing)."""
         if self._staging is None:
             self._staging = tempfile.mkdtemp(prefix="runconfig-artifact-")
+            self._unstage = weakref.finalize(self, shutil.rmtree, self._staging, True)
         return self._staging
 
     def _add(self, path: str, source: str, overwrite: bool, copy: bool) -> ArtifactManifestEntry:
@@ -398,8 +403,13 @@ class Artifact:
         if root is None and self._stored is None:
             return source
         target = os.path.join(self._download_root(root), entry.path)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(source, target)
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(source, target)
+        except OSError as e:
+            raise UsageError(
+                f"artifact {self.name}: cannot write {target}: {e.strerror or e}"
+            ) from None
         return target
 
     # -- lineage -----------------------------------------------------------------------------
@@ -478,7 +488,8 @@ class Artifact:
         for entry in self._entries.values():
             entry.local_path = None
         if self._staging is not None:
-            shutil.rmtree(self._staging, ignore_errors=True)
+            assert self._unstage is not None
+            self._unstage()
             self._staging = None
 
 

@@ -656,8 +656,11 @@ class SqlStore(RunStore):
                 runs = self._load(rows, with_history)
         return self._mark_dead(runs, dead)
 
-    def get_run(self, id_or_name: str, project: str | None = None) -> RunData | None:
-        """One run with its history, by id, else by name (within ``project`` if given)."""
+    def get_run(
+        self, id_or_name: str, project: str | None = None, *, with_history: bool = True
+    ) -> RunData | None:
+        """One run with its history (unless ``with_history=False``), by id, else by name
+        (within ``project`` if given)."""
         with self._guard(f"read run {id_or_name!r}"):
             dead = self._reap()
             with self._transaction(write=False):
@@ -674,7 +677,7 @@ class SqlStore(RunStore):
                             f"{len(rows)} runs are named {id_or_name!r} in {self.location} "
                             f"(projects {projects}): name the project"
                         )
-                runs = self._load(rows, with_history=True)
+                runs = self._load(rows, with_history=with_history)
         return self._mark_dead(runs, dead)[0] if runs else None
 
     def delete_runs(self, rids: Sequence[int]) -> int:

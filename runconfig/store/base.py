@@ -196,8 +196,11 @@ class RunStore(abc.ABC):
         """Runs matching ``where``, sorted by ``order`` (then newest first)."""
 
     @abc.abstractmethod
-    def get_run(self, id_or_name: str, project: str | None = None) -> RunData | None:
-        """One run by id, or by name (within ``project`` if given). None if absent."""
+    def get_run(
+        self, id_or_name: str, project: str | None = None, *, with_history: bool = True
+    ) -> RunData | None:
+        """One run by id, or by name (within ``project`` if given). None if absent.
+        ``with_history=False`` leaves its history out (``RunData.history`` is None)."""
 
     @abc.abstractmethod
     def delete_runs(self, rids: Sequence[int]) -> int:
