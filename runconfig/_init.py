@@ -11,11 +11,10 @@ import getpass
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
 from typing import Any
 
 from runconfig._places import files_root
-from runconfig._run import Run
+from runconfig._run import Run, _now
 from runconfig._state import _state
 from runconfig._term import termwarn
 from runconfig.config import Config, _plain
@@ -105,10 +104,6 @@ _NOUNS = (
     "pelican puffin quail raven robin salmon seal shrew skunk sparrow stoat swan tapir "
     "tern tiger toucan trout turtle viper walrus weasel wombat wren yak zebra"
 ).split()
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
 
 
 def _git_commit(start: str) -> tuple[str | None, str | None]:

@@ -18,12 +18,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from runconfig._entries import Change
+from runconfig._run_files import RunFiles
 from runconfig._run_types import AlertLevel, ConfigStatic, RunStatus
 from runconfig._state import _state
-from runconfig._summary import Metric, Summary, leaves, make_metric
+from runconfig._summary import Metric, Summary, leaves, make_metric, put_path
 from runconfig._term import termlog, termwarn
 from runconfig.config import Config
 from runconfig.errors import UsageError, UsageTypeError, UsageValueError
@@ -33,7 +34,6 @@ from runconfig.values import sanitize
 if TYPE_CHECKING:
     from runconfig._saved import SavedFiles
     from runconfig._watch import Watcher
-    from runconfig.artifacts import Artifact
     from runconfig.media._base import Media
 
 __all__ = ["Run", "_state"]
@@ -49,7 +49,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
-class Run:
+class Run(RunFiles):
     """One execution of a script: its config, summary, history and metadata.
 
     Made by :func:`~runconfig.init`. Use it as a context manager to finish it on exit
@@ -65,14 +65,16 @@ class Run:
         config: Config,
         store: RunStore | None,
         *,
-        files: str | None = None,
+        files: str,
         resumed: bool = False,
         mode: str | None = None,
         location: str | None = None,
     ) -> None:
         self._data = data
         self.config = config
-        self.summary = Summary(self._write_summary, self._value)
+        self._log_lock = threading.RLock()  # the step and the pending row: a TensorBoard
+        self._syncs_tensorboard = False  # sync logs from a thread of its own
+        self.summary = Summary(self._write_summary, self._value, self._log_lock)
         self._store = store
         self._files = files
         self._location = location or (store.location if store is not None else None)
@@ -84,8 +86,6 @@ class Run:
         self._start_time = time.time()
         self._finished = False
         self._lock = threading.Lock()  # the store, between this thread and the heartbeat
-        self._log_lock = threading.RLock()  # the step and the pending row: a TensorBoard
-        self._syncs_tensorboard = False  # sync logs from a thread of its own
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._on_finish: list[Callable[[], None]] = []
@@ -239,53 +239,17 @@ class Run:
         """The run's folder for files, created on first use: ``<files>/<run id>``, where
         ``<files>`` is ``RUNCONFIG_FILES``, else ``<dir>/.runconfig/files`` for
         ``init(dir=...)`` or ``WANDB_DIR``, else the store's folder's ``files``."""
-        path = self._folder(create=True)
-        assert path is not None
-        return path
+        return self._folder(create=True)
 
-    def _folder(self, create: bool = False) -> str | None:
+    def _folder(self, create: bool = False) -> str:
         """The run's folder; with ``create``, made (and its place recorded in
         ``meta.dir``, for ``restore`` from another process) if it is not yet."""
-        if self._files is None:
-            import tempfile
-
-            self._files = os.path.join(tempfile.gettempdir(), "runconfig-files")
         path = os.path.join(self._files, self.id)
         if create and not os.path.isdir(path):
             os.makedirs(path, exist_ok=True)
             if not self._finished and self._data.meta.get("dir") != path:
                 self._set_meta("dir", path)
         return path
-
-    # -- files --------------------------------------------------------------------------------
-    def save(
-        self,
-        glob_str: str | os.PathLike[str],
-        base_path: str | os.PathLike[str] | None = None,
-        policy: str = "live",
-        glob: bool = True,
-    ) -> list[str]:
-        """Copy files into the run's folder and record them (see :mod:`runconfig._saved`):
-        ``policy`` ``"now"``, ``"live"`` (again when they change) or ``"end"``."""
-        self._check_live("save()")
-        if self._saved is None:
-            from runconfig._saved import SavedFiles
-
-            self._saved = SavedFiles(self)
-        return self._saved.save(glob_str, base_path, policy, glob)
-
-    def restore(
-        self,
-        name: str,
-        run_path: str | None = None,
-        replace: bool = False,
-        root: str | os.PathLike[str] | None = None,
-    ) -> IO[Any]:
-        """A file of this run's folder (or, with ``run_path``, of another run), copied into
-        ``root`` (default: this run's folder) and opened."""
-        from runconfig._saved import restore
-
-        return restore(name, run_path, replace, root, current=self)
 
     @property
     def config_static(self) -> ConfigStatic:
@@ -400,7 +364,7 @@ class Run:
         if self._pending is not None:
             pending = self._pending
             for path, value in leaves(row):
-                _put_leaf(pending, path, value)
+                put_path(pending, path, value)
             row = pending
         if commit or commit is None:
             self._pending = None
@@ -471,9 +435,10 @@ class Run:
         """
         self._check_live("define_metric()")
         metric = make_metric(name, step_metric, step_sync, hidden, summary, goal)
-        changes = self.summary._define(metric, overwrite)
-        self._write_summary(changes)
-        self.summary._apply(changes)
+        with self._log_lock:
+            changes = self.summary._define(metric, overwrite)
+            self._write_summary(changes)
+            self.summary._apply(changes)
         kept = [m for m in self._data.meta.get("metrics", ()) if m.get("name") != name]
         self._set_meta("metrics", [*kept, _metric_record(self.summary._metrics.defined, metric)])
         return metric
@@ -536,163 +501,6 @@ class Run:
         """Record config keys to show first (wandb's page); kept in ``meta.pinned_keys``."""
         self._set_meta("pinned_keys", [str(k) for k in keys])
 
-    def log_code(
-        self,
-        root: str | os.PathLike[str] | None = ".",
-        name: str | None = None,
-        include_fn: Callable[..., bool] | None = None,
-        exclude_fn: Callable[..., bool] | None = None,
-    ) -> None:
-        """Copy the source files under ``root`` (``*.py`` unless ``include_fn`` says
-        otherwise) into ``<run.dir>/code`` and record their paths in ``meta.code``.
-
-        wandb makes an artifact of them; runconfig keeps the copies in the run's folder
-        (artifacts come with the next release). Hidden folders, ``__pycache__``, virtual
-        environments and the store's folder are skipped.
-        """
-        self._check_live("log_code()")
-        from runconfig._code import copy_code
-
-        copied = copy_code(
-            os.fspath(root or "."), os.path.join(self.dir, "code"), include_fn, exclude_fn
-        )
-        if not copied:
-            termwarn(
-                f"log_code(): no source files under {os.fspath(root or '.')!r}; "
-                "no code is recorded for the run"
-            )
-            return
-        self._set_meta("code", {"name": name or f"source-{self.project}", "files": copied})
-
-    def watch(
-        self,
-        models: Any,
-        criterion: Any = None,
-        log: str | None = "gradients",
-        log_freq: int = 1000,
-        idx: int | None = None,
-        log_graph: bool = False,
-    ) -> list[Any]:
-        """Log histograms of a PyTorch model's gradients and/or parameters every
-        ``log_freq`` batches (see :mod:`runconfig._watch`); ``log_graph`` is accepted."""
-        self._check_live("watch()")
-        if self._watcher is None:
-            from runconfig._watch import Watcher
-
-            self._watcher = Watcher(self)
-        return self._watcher.watch(models, criterion, log, log_freq, idx, log_graph)
-
-    def unwatch(self, models: Any = None) -> None:
-        """Remove the hooks :meth:`watch` put on ``models`` (default: all)."""
-        if self._watcher is not None:
-            self._watcher.unwatch(models)
-
-    # -- artifacts ----------------------------------------------------------------------------
-    def _artifact_store(self, call: str) -> RunStore:
-        self._check_live(call)
-        if self._store is None or self._location is None:
-            raise UsageError(f"run.{call} needs a store: this run is disabled (mode='disabled')")
-        return self._store
-
-    def log_artifact(
-        self,
-        artifact_or_path: Artifact | str | os.PathLike[str],
-        name: str | None = None,
-        type: str | None = None,
-        aliases: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-    ) -> Artifact:
-        """Store an artifact (or a file or folder, as one) as the next version of its name,
-        with the aliases ``latest`` and ``aliases``, logged by this run. Content that did not
-        change is the stored version again. The files are kept once each, by content."""
-        from runconfig import artifacts
-
-        self._check_live("log_artifact()")
-        art = artifact_or_path
-        if not isinstance(art, artifacts.Artifact):
-            art = artifacts.from_path(art, name, type, self.id)
-        if self._store is None or self._location is None:
-            return art  # disabled: nothing is stored, as in wandb
-        store = self._store
-        with self._lock:
-            return artifacts.log(
-                store, self._location, self.project, self._data.rid, art, aliases or ()
-            )
-
-    upsert_artifact = log_artifact
-    finish_artifact = log_artifact
-
-    def use_artifact(
-        self,
-        artifact_or_name: Artifact | str,
-        type: str | None = None,
-        aliases: Sequence[str] | None = None,
-        use_as: str | None = None,
-    ) -> Artifact:
-        """A stored version (``"name:latest"``, ``"name:v3"``, ``"project/name:alias"``, or
-        an Artifact), recorded as used by this run; ``.download()`` gives its files."""
-        from runconfig import artifacts
-
-        store = self._artifact_store("use_artifact()")
-        assert self._location is not None
-        return artifacts.use(
-            store, self._location, self.project, self._data.rid, artifact_or_name, type, aliases
-        )
-
-    def link_artifact(
-        self, artifact: Artifact, target_path: str, aliases: Sequence[str] | None = None
-    ) -> Artifact:
-        """Give a logged artifact more aliases (see :meth:`Artifact.link`)."""
-        self._check_live("link_artifact()")
-        return artifact.link(target_path, list(aliases) if aliases else None)
-
-    def log_model(
-        self,
-        path: str | os.PathLike[str],
-        name: str | None = None,
-        aliases: Sequence[str] | None = None,
-    ) -> Artifact:
-        """Log a model file or folder as an artifact of type ``model``."""
-        from runconfig import artifacts
-
-        art = artifacts.from_path(path, name, "model", self.id)
-        return self.log_artifact(art, aliases=aliases)
-
-    def use_model(self, name: str) -> str:
-        """Use a model artifact and return the path of its download."""
-        art = self.use_artifact(name)
-        folder = art.download()
-        files = art.files()
-        return os.path.join(folder, files[0].path) if len(files) == 1 else folder
-
-    def link_model(
-        self,
-        path: str | os.PathLike[str],
-        registered_model_name: str,
-        name: str | None = None,
-        aliases: Sequence[str] | None = None,
-    ) -> Artifact:
-        """Log a model and give it the registered model's name as an alias."""
-        art = self.log_model(path, name)
-        return self.link_artifact(art, registered_model_name, aliases)
-
-    def logged_artifacts(self) -> list[Artifact]:
-        """The versions this run logged."""
-        return self._artifacts_of(used=False)
-
-    def used_artifacts(self) -> list[Artifact]:
-        """The versions this run used."""
-        return self._artifacts_of(used=True)
-
-    def _artifacts_of(self, used: bool) -> list[Artifact]:
-        if self._store is None or self._location is None:
-            return []
-        from runconfig.api import Api
-
-        with Api(store=self._location) as api:  # works once the run's own store is closed
-            record = api.run(self.id)
-            return record.used_artifacts() if used else record.logged_artifacts()
-
     def status(self) -> RunStatus:
         """wandb's sync status: runconfig stores as it goes, so nothing is ever pending."""
         return RunStatus(sync_time=datetime.now(timezone.utc))
@@ -727,8 +535,7 @@ class Run:
     def _keep_files(self) -> None:
         """Copy the files saved for the end; record every file of the run's folder."""
         if self._saved is None:
-            folder = self._folder()
-            if self._store is None or folder is None or not os.path.isdir(folder):
+            if self._store is None or not os.path.isdir(self._folder()):
                 return
             from runconfig._saved import SavedFiles
 
@@ -759,7 +566,7 @@ class Run:
         finally:
             if self._store is not None:
                 self._store.close()
-            elif self._files is not None:  # a disabled run's folder was a temporary one
+            else:  # a disabled run's folder was a temporary one
                 import shutil
 
                 shutil.rmtree(self._files, ignore_errors=True)
@@ -868,16 +675,6 @@ def _as_media(value: Any) -> Media | None:
 
         return Table(dataframe=value)
     return None
-
-
-def _put_leaf(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    node = tree
-    for seg in path[:-1]:
-        child = node.get(seg)
-        if type(child) is not dict:
-            child = node[seg] = {}
-        node = child
-    node[path[-1]] = value
 
 
 def _metric_record(defined: Mapping[tuple[str, ...], Metric], metric: Metric) -> dict[str, Any]:

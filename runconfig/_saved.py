@@ -19,13 +19,11 @@ os.path.join(run.dir, "model.pt"))``) are recorded too.
 from __future__ import annotations
 
 import glob as globbing
-import hashlib
 import os
-import shutil
-import tempfile
 import threading
 from typing import IO, TYPE_CHECKING, Any
 
+from runconfig._fileio import hash_file, write_whole
 from runconfig._term import termwarn
 from runconfig.errors import UsageError, UsageValueError
 
@@ -36,33 +34,6 @@ __all__ = ["SavedFiles", "restore"]
 
 POLICIES = ("live", "now", "end")
 LIVE_SECONDS = 2.0  # how often live files are checked for changes
-
-
-def sha256_of(path: str) -> tuple[int, str]:
-    """``(size, sha256)`` of a file."""
-    sha = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            sha.update(chunk)
-            size += len(chunk)
-    return size, sha.hexdigest()
-
-
-def _copy_in(source: str, target: str) -> None:
-    """Copy ``source`` to ``target`` through a temporary file and a rename."""
-    folder = os.path.dirname(target)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".saving-", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-        shutil.copystat(source, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 class SavedFiles:
@@ -129,7 +100,7 @@ class SavedFiles:
 
     def _copy(self, source: str, target: str) -> None:
         try:
-            _copy_in(source, target)
+            write_whole(target, source=source, keep_stat=True)
         except FileNotFoundError:
             raise UsageValueError(f"save(): {source!r} was removed while being saved") from None
         except OSError as e:
@@ -138,7 +109,7 @@ class SavedFiles:
 
     def _record(self, target: str, kind: str) -> None:
         rel = os.path.relpath(target, self._run.dir).replace(os.sep, "/")
-        size, sha = sha256_of(target)
+        sha, size = hash_file(target)
         if self._recorded.get(rel) == sha:
             return
         self._run._record_file(rel, kind, size, sha)
@@ -183,13 +154,13 @@ class SavedFiles:
             else:
                 termwarn(f"save(policy='end'): {source!r} is gone; not saved")
         folder = self._run._folder()
-        if not record or folder is None or not os.path.isdir(folder):
+        if not record or not os.path.isdir(folder):
             return
         for here, dirs, files in os.walk(folder):
             dirs[:] = [d for d in dirs if d != "media"]  # media record themselves
             for name in files:
                 path = os.path.join(here, name)
-                if not name.startswith((".saving-", ".incoming-")) and os.path.isfile(path):
+                if not (name.startswith(".") and name.endswith(".tmp")) and os.path.isfile(path):
                     kind = "code" if os.path.relpath(path, folder).startswith("code") else "file"
                     self._record(path, kind)
 
@@ -242,5 +213,5 @@ def restore(
         if not os.path.isfile(source):
             raise UsageError(f"restore(): the file {name!r} of run {record.id} is not at {folder}")
         if os.path.abspath(source) != os.path.abspath(target):
-            _copy_in(source, target)
+            write_whole(target, source=source, keep_stat=True)
     return open(target)

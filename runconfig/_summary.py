@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +46,16 @@ from runconfig._entries import REMOVED, Change
 from runconfig.errors import RunconfigError, UsageError
 from runconfig.values import sanitize
 
-__all__ = ["Metric", "Summary", "SummaryKeyError", "SummaryNode", "parse_metric_name"]
+__all__ = [
+    "Metric",
+    "Summary",
+    "SummaryKeyError",
+    "SummaryNode",
+    "leaves",
+    "make_metric",
+    "parse_metric_name",
+    "put_path",
+]
 
 Path = tuple[str, ...]
 _OPS = ("min", "max", "mean", "last", "first", "best", "copy", "none")
@@ -116,7 +126,8 @@ def _get(tree: Mapping[str, Any], path: Path) -> Any:
     return node
 
 
-def _put(tree: dict[str, Any], path: Path, value: Any) -> None:
+def put_path(tree: dict[str, Any], path: Path, value: Any) -> None:
+    """Set ``path`` in a nested dict, making the dicts on its way (``REMOVED``: delete)."""
     node = tree
     for seg in path[:-1]:
         child = node.get(seg)
@@ -178,6 +189,7 @@ class Summary(MutableMapping[str, Any]):
 
     _write: Callable[[list[Change]], None]
     _convert: Callable[[Any, str], Any]
+    _lock: AbstractContextManager[Any]
     _data: dict[str, Any]
     _metrics: _Metrics
 
@@ -185,9 +197,13 @@ class Summary(MutableMapping[str, Any]):
         self,
         write: Callable[[list[Change]], None],
         convert: Callable[[Any, str], Any] | None = None,
+        lock: AbstractContextManager[Any] | None = None,
     ) -> None:
         object.__setattr__(self, "_write", write)
         object.__setattr__(self, "_convert", convert or _sanitize)
+        # Held while the summary changes (a run's log lock: a TensorBoard sync logs from
+        # a thread of its own).
+        object.__setattr__(self, "_lock", lock or nullcontext())
         object.__setattr__(self, "_data", {})
         object.__setattr__(self, "_metrics", _Metrics())
 
@@ -251,17 +267,19 @@ class Summary(MutableMapping[str, Any]):
 
     def _set_paths(self, values: Mapping[Path, Any]) -> None:
         clean = {p: self._convert(v, _flat(p)) for p, v in values.items()}
-        changes = [Change(p, v) for p, v in clean.items()]
-        self._write(self._fit(changes))
-        for p, v in clean.items():
-            _put(self._data, p, v)
-            self._metrics.explicit.add(p)
+        with self._lock:
+            changes = [Change(p, v) for p, v in clean.items()]
+            self._write(self._fit(changes))
+            for p, v in clean.items():
+                put_path(self._data, p, v)
+                self._metrics.explicit.add(p)
 
     def _delete(self, path: Path) -> None:
-        if _get(self._data, path) is REMOVED:
-            raise SummaryKeyError(f"the summary has no key {_flat(path)!r}")
-        self._write([Change(path, REMOVED)])
-        _put(self._data, path, REMOVED)
+        with self._lock:
+            if _get(self._data, path) is REMOVED:
+                raise SummaryKeyError(f"the summary has no key {_flat(path)!r}")
+            self._write([Change(path, REMOVED)])
+            put_path(self._data, path, REMOVED)
 
     def _fit(self, changes: list[Change]) -> list[Change]:
         """Changes the store can apply: a leaf below a value that is not a dict replaces
@@ -273,7 +291,7 @@ class Summary(MutableMapping[str, Any]):
                 above = _get(self._data, path[:i])
                 if above is not REMOVED and type(above) is not dict:
                     tree: dict[str, Any] = {}
-                    _put(tree, path[i:], ch.value)
+                    put_path(tree, path[i:], ch.value)
                     ch = Change(path[:i], tree)
                     break
             out.append(ch)
@@ -313,7 +331,7 @@ class Summary(MutableMapping[str, Any]):
             step = parse_metric_name(metric.step_metric)
             if _get(row, step) is REMOVED:
                 stats = metrics.stats.get(step)
-                _put(row, step, 0 if stats is None or stats.last is REMOVED else stats.last)
+                put_path(row, step, 0 if stats is None or stats.last is REMOVED else stats.last)
                 pairs.append((step, _get(row, step)))
         changes = []
         for path, value in pairs:
@@ -338,7 +356,7 @@ class Summary(MutableMapping[str, Any]):
     def _apply(self, changes: list[Change]) -> None:
         """Show stored changes."""
         for ch in changes:
-            _put(self._data, ch.path, ch.value)
+            put_path(self._data, ch.path, ch.value)
 
     def _load(self, tree: Mapping[str, Any]) -> None:
         """The summary of a resumed run."""

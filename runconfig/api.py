@@ -692,13 +692,21 @@ class Api:
         return [Artifact._from_stored(a, self._location, objects) for a in found]
 
     def delete(self, runs: Iterable[RunRecord]) -> int:
-        """Delete runs (with their config, summary and history). Returns how many."""
-        rids = []
+        """Delete runs: their config, summary, history, the records of their files, and
+        their folders (saved files, media). Artifact versions they logged stay (their
+        logger then unknown). Returns how many runs were deleted."""
+        import shutil
+
+        rids, folders = [], []
         for run in runs:
             data = self._store.get_run(run.id, with_history=False)
             if data is not None and data.rid is not None:
                 rids.append(data.rid)
-        return self._store.delete_runs(rids)
+                folders.append(run_dir(data, self._location))
+        deleted = self._store.delete_runs(rids)
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+        return deleted
 
     def set_tags(self, run: RunRecord, tags: Sequence[str]) -> RunRecord:
         """Replace a run's tags (duplicates dropped, order kept); returns the run re-read."""

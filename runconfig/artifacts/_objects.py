@@ -1,8 +1,7 @@
 """The content-addressed folder of artifact files: each content stored once, by sha256.
 
-``<root>/<sha256[:2]>/<sha256>``. A file is copied to a temporary name in its final folder
-and renamed into place, so a reader never sees half a file, and a crash leaves at most a
-temporary file that the next write of that content replaces.
+``<root>/<sha256[:2]>/<sha256>``, each written whole or not at all
+(:func:`runconfig._fileio.write_whole`).
 """
 
 from __future__ import annotations
@@ -10,10 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import shutil
-import tempfile
 from typing import NamedTuple
 
+from runconfig._fileio import write_whole
 from runconfig.errors import StoreError
 
 __all__ = ["Digests", "digests", "object_path", "put"]
@@ -55,20 +53,8 @@ def put(root: str, source: str, sha256: str, size: int) -> str:
             return target
     except OSError:
         pass
-    folder = os.path.dirname(target)
     try:
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".incoming-", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-                shutil.copyfileobj(src, out, _CHUNK)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_whole(target, source=source)
     except OSError as e:
         raise StoreError(f"cannot keep {source!r} in the artifact folder {root}: {e}") from e
     return target

@@ -18,10 +18,10 @@ import contextlib
 import hashlib
 import io
 import os
-import secrets
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
+from runconfig._fileio import copy_hashing, hash_file, temporary, write_whole
 from runconfig.errors import StoreError, UsageValueError
 from runconfig.media._base import FileSink, Media
 
@@ -41,7 +41,6 @@ __all__ = [
 ]
 
 INSTALL_MEDIA = "pip install 'runconfig[media]'"
-_CHUNK = 1 << 20
 
 
 class MediaFileNotFoundError(UsageValueError, FileNotFoundError):
@@ -93,22 +92,10 @@ def store_bytes(sink: FileSink, data: bytes, ext: str, what: str) -> StoredFile:
     rel = _relative(sha256, ext)
     final = os.path.join(sink.dir, *rel.split("/"))
     if not _present(final, len(data)):
-        folder = os.path.dirname(final)
-        tmp = None
         try:
-            os.makedirs(folder, exist_ok=True)
-            fd, tmp = _temporary(folder)
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, final)
-            tmp = None
+            write_whole(final, data=data)
         except OSError as e:
-            raise _failure(what, folder, e) from e
-        finally:
-            if tmp is not None:
-                _discard(tmp)
+            raise _failure(what, os.path.dirname(final), e) from e
     sink._record_file(rel, "media", len(data), sha256)
     return StoredFile(rel, sha256, len(data))
 
@@ -120,7 +107,7 @@ def store_file(sink: FileSink, source: str, ext: str, what: str) -> StoredFile:
     copied again; otherwise it is copied (hashed again: the stored name is what was
     copied, even if the file changed meanwhile) to a temporary file, then renamed."""
     try:
-        sha256, size = _hash_file(source)
+        sha256, size = hash_file(source)
     except FileNotFoundError:
         raise MediaFileNotFoundError(
             f"{what}: {source!r} was removed before it was stored"
@@ -132,7 +119,7 @@ def store_file(sink: FileSink, source: str, ext: str, what: str) -> StoredFile:
         tmp = None
         try:
             os.makedirs(media, exist_ok=True)
-            fd, tmp = _temporary(media)
+            fd, tmp = temporary(media)
             with os.fdopen(fd, "wb") as out:
                 sha256, size = _copy(source, out, what)
                 out.flush()
@@ -165,48 +152,14 @@ class FolderSink:
 
 def write_named(path: str, data: bytes | None, source: str | None, what: str) -> None:
     """Write ``data`` (or a copy of the file ``source``) as ``path``, whole or not at all."""
-    folder = os.path.dirname(path) or "."
-    tmp = None
     try:
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = _temporary(folder)
-        with os.fdopen(fd, "wb") as out:
-            if data is not None:
-                out.write(data)
-            elif source is not None:
-                _copy(source, out, what)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-        tmp = None
-    except MediaFileNotFoundError:
-        raise
+        write_whole(path, data=data, source=source)
+    except FileNotFoundError:
+        raise MediaFileNotFoundError(
+            f"{what}: {source!r} was removed before it was stored"
+        ) from None
     except OSError as e:
-        raise _failure(what, folder, e) from e
-    finally:
-        if tmp is not None:
-            _discard(tmp)
-
-
-def _temporary(folder: str) -> tuple[int, str]:
-    """A new hidden file in ``folder``, open for writing. Unlike ``mkstemp``'s (0600), its
-    mode follows the umask, as any file written with ``open``: others may read media."""
-    while True:
-        path = os.path.join(folder, f".{secrets.token_hex(8)}.tmp")
-        try:
-            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), path
-        except FileExistsError:
-            continue
-
-
-def _hash_file(path: str) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+        raise _failure(what, os.path.dirname(path) or ".", e) from e
 
 
 def _copy(source: str, out: IO[bytes], what: str) -> tuple[str, int]:
@@ -216,14 +169,8 @@ def _copy(source: str, out: IO[bytes], what: str) -> tuple[str, int]:
         raise MediaFileNotFoundError(
             f"{what}: {source!r} was removed before it was stored"
         ) from None
-    digest = hashlib.sha256()
-    size = 0
     with f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-            out.write(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+        return copy_hashing(f, out)
 
 
 def _discard(path: str) -> None:
