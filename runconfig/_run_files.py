@@ -91,7 +91,7 @@ class RunFiles:
         otherwise) into ``<run.dir>/code`` and record their paths in ``meta.code``.
 
         wandb makes an artifact of them; runconfig keeps the copies in the run's folder
-        (artifacts come with the next release). Hidden folders, ``__pycache__``, virtual
+        (wandb makes an artifact of them and returns it; this returns None). Hidden folders, ``__pycache__``, virtual
         environments and the store's folder are skipped.
         """
         self._check_live("log_code()")

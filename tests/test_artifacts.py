@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -225,3 +226,42 @@ def test_a_disabled_run_logs_no_artifact_and_says_nothing(
     assert run.log_artifact(art) is art and art.version is None
     assert capsys.readouterr().err == ""
     assert not (tmp_path / ".runconfig").exists()
+
+
+def test_staging_folders_do_not_outlive_their_artifact(tmp_path: Path) -> None:
+    import gc
+    import tempfile
+
+    before = set(Path(tempfile.gettempdir()).glob("runconfig-artifact-*"))
+    art = runconfig.Artifact("never", "dataset")
+    art.add_file(write(tmp_path / "d.txt", "d"))  # copied into a staging folder
+    staged = set(Path(tempfile.gettempdir()).glob("runconfig-artifact-*")) - before
+    assert len(staged) == 1
+    del art
+    gc.collect()
+    assert not any(p.exists() for p in staged)
+
+
+def test_a_postgresql_store_keeps_artifacts_where_any_working_directory_finds_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import PG_URL, pg_execute, require_pg
+
+    require_pg()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    schema = f"rc_home_{uuid.uuid4().hex[:10]}"
+    store = f"{PG_URL}?schema={schema}"
+    try:
+        (tmp_path / "a").mkdir()
+        (tmp_path / "b").mkdir()
+        os.chdir(tmp_path / "a")
+        run = runconfig.init(store=store)
+        run.log_artifact(str(write(tmp_path / "w.bin", "weights")), name="wts", type="model")
+        run.finish()
+        os.chdir(tmp_path / "b")
+        with runconfig.Api(store=store) as api:
+            folder = Path(api.artifact("wts:latest").download())
+        assert (folder / "w.bin").read_text() == "weights"
+        assert (tmp_path / "home" / ".runconfig" / "objects").is_dir()
+    finally:
+        pg_execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

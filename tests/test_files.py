@@ -178,3 +178,27 @@ def test_a_killed_save_leaves_no_half_file_in_the_run_folder(tmp_path: Path) -> 
     with runconfig.Api(store=str(store)) as api:
         run = api.runs()[0]
         assert run.state == "crashed" and api.files(run) == []
+
+
+def test_a_symlinked_folder_out_of_the_base_path_is_not_followed(tmp_path: Path) -> None:
+    write(tmp_path / "outside" / "secret.txt", "s")
+    write(tmp_path / "base" / "ok.txt", "ok")
+    (tmp_path / "base" / "linkdir").symlink_to(tmp_path / "outside")
+    run = runconfig.init(store=str(tmp_path / "s.db"))
+    saved = run.save("base/*.txt", base_path="base", policy="now")
+    saved += run.save("base/linkdir/*", base_path="base", policy="now")
+    assert [Path(p).name for p in saved] == ["ok.txt"]
+    assert not (Path(run.dir) / "linkdir").exists()
+
+
+def test_runconfig_rm_removes_the_run_folder(tmp_path: Path) -> None:
+    write(tmp_path / "f.txt", "f")
+    store = str(tmp_path / "s.db")
+    run = runconfig.init(store=store)
+    run.save("f.txt", policy="now")
+    run.finish()
+    folder = Path(run.dir)
+    assert (folder / "f.txt").is_file()
+    with runconfig.Api(store=store) as api:
+        assert api.delete([api.run(run.id)]) == 1
+    assert not folder.exists()

@@ -739,3 +739,95 @@ def test_history_called_gives_wandbs_frame_with_media_as_objects(tmp_path: Path)
     assert [r["_step"] for r in rows] == [1] and sum(rows[0]["hist"].histogram) == 4
     assert [r["val.acc"] for r in record.scan_history(keys=["val.acc"], min_step=1)] == [0.7]
     assert record.summary["best"]["_type"] == "table-file"
+
+
+# -- what the review found -------------------------------------------------------------------
+
+
+def test_a_resume_with_a_changed_value_takes_it_as_wandb_does(run_store: str) -> None:
+    runconfig.init(store=run_store, id="chg00001", config={"lr": 0.1, "epochs": 3}).finish()
+    again = runconfig.init(store=run_store, id="chg00001", resume="allow", config={"epochs": 5})
+    assert again.config.epochs == 5 and again.config.lr == 0.1
+    again.finish()
+    assert read(run_store, "chg00001").config == {"lr": 0.1, "epochs": 5}
+
+
+def test_a_failed_resume_leaves_the_stored_run_and_the_config_as_they_were(
+    run_store: str, tmp_path: Path
+) -> None:
+    runconfig.init(store=run_store, id="fail0001", config={"lr": 0.1}).finish()
+    with pytest.raises(runconfig.Error):
+        runconfig.init(
+            store=run_store, id="fail0001", resume="allow", config=str(tmp_path / "missing.yaml")
+        )
+    stored = read(run_store, "fail0001")
+    assert stored.state == "finished" and stored.finished_at is not None
+    runconfig.config.x = 1  # the pending config works, tied to no closed store
+    assert runconfig.config.x == 1
+
+
+def test_a_resumed_run_keeps_counting_its_statistics(run_store: str) -> None:
+    run = runconfig.init(store=run_store, id="stat0001")
+    run.define_metric("loss", summary="min,mean")
+    run.log({"loss": 1.0})
+    run.log({"loss": 2.0})
+    run.finish()
+    again = runconfig.init(store=run_store, id="stat0001", resume="allow")
+    again.log({"loss": 6.0})
+    assert again.summary["loss"] == {"min": 1.0, "mean": 3.0}
+
+
+def test_big_arrays_log_as_histograms_and_frames_as_tables(tmp_path: Path) -> None:
+    np = pytest.importorskip("numpy", reason="numpy arrays")
+    pd = pytest.importorskip("pandas", reason="pandas frames")
+    store = str(tmp_path / "s.db")
+    run = runconfig.init(store=store)
+    run.log({"w": np.arange(200_000.0), "small": np.arange(4), "df": pd.DataFrame({"a": [1]})})
+    run.finish()
+    row = rows(read(store, run.id))[0]
+    assert row["w"]["_type"] == "histogram" and len(row["w"]["values"]) == 32
+    assert sum(row["w"]["values"]) == 200_000
+    assert row["small"] == [0, 1, 2, 3]  # 32 numbers or fewer stay a list, as in wandb
+    assert row["df"]["_type"] == "table-file"
+
+
+def test_ctrl_c_in_a_with_block_fails_the_run(run_store: str) -> None:
+    with pytest.raises(KeyboardInterrupt), runconfig.init(store=run_store, id="ctrlc001"):
+        raise KeyboardInterrupt
+    stored = read(run_store, "ctrlc001")
+    assert stored.state == "failed" and stored.error_type == "KeyboardInterrupt"
+
+
+def test_config_static_neither_writes_through_nor_follows_changes(tmp_path: Path) -> None:
+    run = runconfig.init(store=str(tmp_path / "s.db"), config={"opt": {"lr": 1}, "l": [1]})
+    static = run.config_static
+    with pytest.raises(AttributeError, match="read-only"):
+        static.opt["lr"] = 5
+    run.config.update({"opt": {"lr": 7}}, allow_val_change=True)
+    assert static.opt.lr == 1 and static.l == (1,) and run.config_static.opt.lr == 7
+
+
+def test_a_disabled_run_leaves_no_file_and_no_thread(tmp_path: Path) -> None:
+    import threading
+
+    np = pytest.importorskip("numpy", reason="an image from an array")
+    pytest.importorskip("PIL", reason="images need Pillow")
+    (tmp_path / "live.txt").write_text("x")
+    run = runconfig.init(mode="disabled")
+    run.save("live.txt")
+    run.log({"img": runconfig.Image(np.zeros((4, 4, 3), dtype=np.uint8))})
+    folder = Path(run.dir)
+    run.finish()
+    assert not folder.exists() and not folder.parent.exists()
+    assert not any(t.name == "runconfig-save" and t.is_alive() for t in threading.enumerate())
+    assert not (tmp_path / ".runconfig").exists()
+
+
+def test_artifacts_of_a_finished_run_are_still_listed(tmp_path: Path) -> None:
+    (tmp_path / "m.pt").write_text("w")
+    run = runconfig.init(store=str(tmp_path / "s.db"))
+    run.log_artifact(str(tmp_path / "m.pt"))
+    run.finish()
+    assert [a.name for a in run.logged_artifacts()] == [f"run-{run.id}-m.pt:v0"]
+    with pytest.raises(UsageError, match="finished"):
+        run.name = "late"

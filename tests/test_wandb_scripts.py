@@ -4,7 +4,7 @@ Each folder of ``tests/scripts`` is a small project whose ``train.py`` is writte
 users write theirs (argparse, absl flags, dataclasses, a sweep's parameter file,
 ``config-defaults.yaml``, resuming by environment, ``commit=False``, ``define_metric``,
 Keras and Lightning callbacks...) and says ``import wandb``. It runs, in a copy of its
-folder and against a fresh SQLite store:
+folder and against a fresh store (SQLite; PostgreSQL too for the unchanged script):
 
 - ``import runconfig as wandb``: its ``import wandb`` lines rewritten (and ``from
   wandb.integration.X`` made ``from runconfig.integrations.X``), started with ``python``;
@@ -24,12 +24,14 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import PG_URL, pg_execute, require_pg
 
 from runconfig.api import Api, RunRecord
 
@@ -106,16 +108,16 @@ def as_runconfig(script: Path) -> None:
     script.write_text(text, encoding="utf-8")
 
 
-def start(work: Path, mode: str, store: Path, case: Case) -> subprocess.CompletedProcess[str]:
+def start(work: Path, mode: str, store: str, case: Case) -> subprocess.CompletedProcess[str]:
     """Start ``train.py`` in ``work`` once, the way ``mode`` says."""
     extra = {k: v.replace("{work}", str(work)) for k, v in case.env.items()}
     python = [sys.executable, "train.py", *case.args]
     if mode == "runconfig run":
-        argv = [*RUNCONFIG, "run", "--store", str(store), "--", *python]
+        argv = [*RUNCONFIG, "run", "--store", store, "--", *python]
         env = clean_env(**extra)
     else:
         argv = python
-        env = clean_env(RUNCONFIG_STORE=str(store), **extra)
+        env = clean_env(RUNCONFIG_STORE=store, **extra)
     return subprocess.run(
         argv, cwd=work, env=env, capture_output=True, text=True, timeout=240, check=False
     )
@@ -155,18 +157,35 @@ def compare(record: RunRecord, expected: Mapping[str, Any]) -> None:
         assert [{k: a[k] for k in ("title", "text", "level")} for a in alerts] == expected["alerts"]
 
 
-# Every case both ways, except those that can only run under `runconfig run`.
+# Every case both ways, except those that can only run under `runconfig run`; unchanged
+# under `runconfig run`, on PostgreSQL too.
 RUNS = [
-    (name, mode)
+    (name, mode, engine)
     for name in sorted(CASES)
     for mode in MODES
-    if mode == "runconfig run" or not CASES[name].only_under_run
+    for engine in ("sqlite", "postgresql")
+    if (mode == "runconfig run" or not CASES[name].only_under_run)
+    and (engine == "sqlite" or mode == "runconfig run")
 ]
 
 
+@pytest.fixture
+def engine_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The store of a case: a file, or a schema of its own on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "runs.db")
+        return
+    require_pg()
+    schema = f"rc_corpus_{uuid.uuid4().hex[:10]}"
+    yield f"{PG_URL}?schema={schema}"
+    pg_execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize(("name", "mode"), RUNS)
-def test_the_script_stores_what_it_set(name: str, mode: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "mode", "engine_store"), RUNS, indirect=["engine_store"])
+def test_the_script_stores_what_it_set(
+    name: str, mode: str, engine_store: str, tmp_path: Path
+) -> None:
     case = CASES[name]
     for module in case.needs:  # looked up, not imported: the script imports it
         if importlib.util.find_spec(module) is None:
@@ -177,7 +196,7 @@ def test_the_script_stores_what_it_set(name: str, mode: str, tmp_path: Path) -> 
     shutil.copytree(SCRIPTS / name, work)
     if mode != "runconfig run":
         as_runconfig(work / "train.py")
-    store = tmp_path / "runs.db"
+    store = engine_store
 
     done = [start(work, mode, store, case) for _ in range(case.runs)]
 
@@ -186,7 +205,7 @@ def test_the_script_stores_what_it_set(name: str, mode: str, tmp_path: Path) -> 
     last = done[-1]
     assert last.returncode == 0, last.stderr[-3000:]
     expected = json.loads(last.stdout.strip().splitlines()[-1])
-    with Api(str(store)) as api:
+    with Api(store) as api:
         runs = api.runs()
         assert len(runs) == 1, [r.name for r in runs]
         record = api.run(runs[0].id)

@@ -70,10 +70,6 @@ What differs from wandb:
   FLOPs are not logged: the arguments asking for them are accepted, and one warning line
   names those given. A best value of ``0`` counts (wandb skipped falsy values), and
   ``log_gradients`` needs no ``training_data``.
-- While this runconfig has no ``runconfig.Artifact``, checkpoints stay on disk and one
-  warning line says that no artifact is logged; without ``runconfig.Table``,
-  :class:`WandbEvalCallback` only warns; without ``runconfig.Histogram``, ``log_weights``
-  is among the arguments :class:`WandbCallback` names as ignored.
 
 This module imports Keras (which needs its backend, ``KERAS_BACKEND``); ``import
 runconfig`` never does.

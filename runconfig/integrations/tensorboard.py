@@ -71,7 +71,7 @@ goes on.
 
 Limitations: histograms, images, audio, text, PR curves and hparams are skipped (they may
 come with media support); ``save`` is accepted for wandb's signature, but the event files
-are not copied into the run (runconfig keeps no run files yet); TF2 writers are not
+are not copied into the run's folder; TF2 writers are not
 flushed at ``stop()`` (call ``writer.flush()`` or ``close()`` before ``finish()``), and a
 TF2 writer made inside a ``tf.function`` (graph mode) has a logdir that cannot be read, so
 it is reported and skipped; remote logdirs (``gs://``...) are reported and skipped; a
