@@ -90,8 +90,8 @@ class RunFiles:
         """Copy the source files under ``root`` (``*.py`` unless ``include_fn`` says
         otherwise) into ``<run.dir>/code`` and record their paths in ``meta.code``.
 
-        wandb makes an artifact of them; runconfig keeps the copies in the run's folder
-        (wandb makes an artifact of them and returns it; this returns None). Hidden folders, ``__pycache__``, virtual
+        wandb makes an artifact of them and returns it; runconfig keeps the copies in the
+        run's folder and returns None. Hidden folders, ``__pycache__``, virtual
         environments and the store's folder are skipped.
         """
         self._check_live("log_code()")
