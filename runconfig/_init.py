@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,9 +19,10 @@ from runconfig._run import Run, _now
 from runconfig._state import _state
 from runconfig._term import termwarn
 from runconfig.config import Config, _plain
-from runconfig.errors import ConfigValueError, UsageError, UsageTypeError, did_you_mean
+from runconfig.errors import ConfigValueError, StoreError, UsageError, UsageTypeError, did_you_mean
 from runconfig.store import RunData, RunStore, open_store, resolve_location
 from runconfig.store._common import process_start_token
+from runconfig.store._resilient import ResilientStore
 
 __all__ = ["ENV", "init"]
 
@@ -89,7 +91,7 @@ WANDB_KEYWORDS = frozenset(
     }
 )
 _MODES = ("online", "offline", "disabled", "dryrun", "run", "shared")
-_RESUME = ("allow", "must", "never", "auto")
+_RESUME = ("allow", "must", "never", "auto", "takeover")
 
 
 _ADJECTIVES = (
@@ -295,6 +297,46 @@ def init(
             f"init(resume={resume!r}): resume is one of {', '.join(_RESUME)}, or a bool"
         )
 
+    for _ in range(3):  # a process that created the same id meanwhile: look again
+        try:
+            return _start(
+                frame, project, name, config, store, entity, dir, id, notes, tags, group,
+                job_type, resume, allow_val_change, config_exclude_keys, config_include_keys,
+                mode, reinit, given, sync_tensorboard, save_code, resume_from, fork_from,
+                monitor_gym,
+            )  # fmt: skip
+        except _CreatedMeanwhile:
+            continue
+    raise StoreError(f"run {id!r} was created and deleted again while init() looked at it")
+
+
+def _start(
+    frame: Any,
+    project: str | None,
+    name: str | None,
+    config: Any,
+    store: str | os.PathLike[str] | None,
+    entity: str | None,
+    dir: str | os.PathLike[str] | None,
+    id: str | None,
+    notes: str | None,
+    tags: list[str],
+    group: str | None,
+    job_type: str | None,
+    resume: bool | str | None,
+    allow_val_change: bool | None,
+    config_exclude_keys: Sequence[str] | None,
+    config_include_keys: Sequence[str] | None,
+    mode: str | None,
+    reinit: bool | str | None,
+    given: dict[str, Any],
+    sync_tensorboard: Any,
+    save_code: bool | None,
+    resume_from: str | None,
+    fork_from: str | None,
+    monitor_gym: bool | None,
+) -> Run:
+    """What :func:`init` does once its arguments are read."""
     active = _state.run
     if active is not None and not active._finished:
         if reinit in ("return_previous", False):
@@ -321,7 +363,7 @@ def init(
     try:
         location = resolve_location(store)
         if not disabled:
-            run_store = open_store(location)
+            run_store = _open_for_writing(location)
             resumed = _to_resume(run_store, id, resume)
         if disabled:  # nothing of a disabled run is kept: its folder is a temporary one,
             import tempfile  # removed when it finishes
@@ -373,7 +415,7 @@ def init(
                 **_process_fields(cwd),
             )
             if run_store is not None:
-                data = run_store.create_run(data)
+                data = _create(run_store, data, resume)
             run = Run(data, cfg, run_store, files=files, mode=mode, location=location)
     except BaseException:
         # Leave no half-made run: the pending config as it was, the store closed.
@@ -386,6 +428,10 @@ def init(
         if run_store is not None:
             run_store.close()
         raise
+    if run_store is not None and run._data.rid is not None:
+        run_store.own(run._data.rid, _hostname(), os.getpid())
+    if isinstance(run_store, ResilientStore):
+        run_store.bind(run.id)
     if becomes_global:
         _state.run = run
         _state.config = cfg
@@ -399,6 +445,36 @@ def init(
     if save_code and not disabled:
         _save_script(run)
     return run
+
+
+def _open_for_writing(location: str) -> RunStore:
+    """The store a run writes to: a PostgreSQL one outlives a blip of its server (see
+    :mod:`runconfig.store._resilient`), and the writes that runs of this machine could not
+    send before they ended are sent, in the background."""
+    store = open_store(location)
+    if store.dialect != "postgresql":
+        return store
+    from runconfig.store._journal import journal_files
+    from runconfig.store._resilient import ResilientStore
+
+    if journal_files(store.location):
+        threading.Thread(
+            target=_send_kept, args=(location,), name="runconfig-sync", daemon=True
+        ).start()
+    return ResilientStore(store, lambda: open_store(location, create=False))
+
+
+def _send_kept(location: str) -> None:
+    from runconfig.store._resilient import sync_journals
+
+    try:
+        store = open_store(location, create=False)
+        try:
+            sync_journals(store)
+        finally:
+            store.close()
+    except Exception as e:  # the next run, or `runconfig sync`, tries again
+        termwarn(f"could not send the writes kept for {location}: {e}", repeat=False)
 
 
 def _env(setting: str) -> str | None:
@@ -483,6 +559,19 @@ def _config_paths(given: Mapping[str, Any]) -> list[str]:
     return [os.fspath(p) for p in paths]
 
 
+class _CreatedMeanwhile(Exception):
+    """Another process made the run with this id between our look and our insert."""
+
+
+def _create(store: RunStore, data: RunData, resume: bool | str | None) -> RunData:
+    try:
+        return store.create_run(data)
+    except StoreError as e:
+        if resume in (None, False, "never") or "is already in" not in str(e):
+            raise
+        raise _CreatedMeanwhile from e
+
+
 def _to_resume(store: RunStore, id: str | None, resume: bool | str | None) -> RunData | None:
     """The stored run ``init`` continues, or None for a new run."""
     if resume in (None, False):
@@ -505,6 +594,13 @@ def _to_resume(store: RunStore, id: str | None, resume: bool | str | None) -> Ru
         return None
     if found is None and resume == "must":
         raise UsageError(f"resume='must' but no run has the id {id!r} in {store.location}")
+    if found is not None and found.state == "running" and resume != "takeover":
+        # Readers mark a run whose writer is gone crashed: "running" is a live writer.
+        raise StoreError(
+            f"run {id!r} is being written by pid {found.pid} on {found.host} (its last "
+            f"heartbeat: {found.heartbeat_at}); one process writes a run: resume it once that "
+            "one has ended, or pass resume='takeover' to take it over"
+        )
     return found
 
 

@@ -27,7 +27,7 @@ from runconfig._state import _state
 from runconfig._summary import Metric, Summary, leaves, make_metric, put_path
 from runconfig._term import termlog, termwarn
 from runconfig.config import Config
-from runconfig.errors import UsageError, UsageTypeError, UsageValueError
+from runconfig.errors import StoreError, UsageError, UsageTypeError, UsageValueError
 from runconfig.store import RunData, RunStore
 from runconfig.values import sanitize
 
@@ -91,6 +91,7 @@ class Run(RunFiles):
         self._on_finish: list[Callable[[], None]] = []
         self._alerts: dict[str, float] = {}
         self._saved: SavedFiles | None = None
+        self._taken_over: str | None = None  # why this process may write the run no more
         self._watcher: Watcher | None = None
         config._set_callback(self._write_config, self._write_new_keys)
 
@@ -268,6 +269,8 @@ class Run(RunFiles):
 
     # -- writes ---------------------------------------------------------------------------
     def _check_live(self, action: str = "") -> None:
+        if self._taken_over is not None:
+            raise StoreError(self._taken_over)
         if self._finished:
             ignored = f"; {action} is ignored" if action else ""
             raise UsageError(
@@ -295,14 +298,14 @@ class Run(RunFiles):
 
     def _write_config(self, changes: list[Change]) -> None:
         # The hot path of every config write: the store holds its own lock.
-        if self._finished:
+        if self._finished or self._taken_over is not None:
             self._check_live()
         if self._store is not None and self._data.rid is not None:
             self._store.write_changes(self._data.rid, "c", changes)
 
     def _write_new_keys(self, keys: list[str], values: list[Any], origin: str) -> None:
         # The many-keys update(): the config's new top-level atoms, with no Change each.
-        if self._finished:
+        if self._finished or self._taken_over is not None:
             self._check_live()
         if self._store is not None and self._data.rid is not None:
             self._store.write_new_keys(self._data.rid, "c", keys, values, origin)
@@ -560,9 +563,13 @@ class Run(RunFiles):
         fields["state"] = state
         self._data.state = state
         try:
-            if self._store is not None and self._data.rid is not None:
+            if self._store is not None and self._data.rid is not None and not self._taken_over:
                 with self._lock:
                     self._store.update_run(self._data.rid, **fields)
+        except StoreError as e:
+            if "taken over" not in str(e):
+                raise
+            termwarn(str(e))  # the run is another process's now: its end is not ours to say
         finally:
             if self._store is not None:
                 self._store.close()
@@ -603,6 +610,11 @@ class Run(RunFiles):
                 with self._lock:
                     if self._store is not None and self._data.rid is not None:
                         self._store.heartbeat(self._data.rid)
+            except StoreError as e:
+                if "taken over" in str(e):  # another process writes the run now
+                    self._taken_over = str(e)
+                    termwarn(str(e))
+                    return
             except Exception:  # a beat lost is not worth a crash of the training
                 pass
 

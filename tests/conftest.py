@@ -126,11 +126,13 @@ def finish_all_runs() -> None:
 
 @pytest.fixture
 def no_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No run, no RUNCONFIG_ or WANDB_ variable, and tmp_path as the working directory;
-    every run finished afterwards. Modules of run tests use it for each test."""
+    """No run, no RUNCONFIG_ or WANDB_ variable (but RUNCONFIG_JOURNAL, in tmp_path: a
+    test never leaves a journal in the home folder), and tmp_path as the working
+    directory; every run finished afterwards. Modules of run tests use it for each test."""
     for var in list(os.environ):
         if var.startswith(("RUNCONFIG_", "WANDB_")):
             monkeypatch.delenv(var)
+    monkeypatch.setenv("RUNCONFIG_JOURNAL", str(tmp_path / "journal"))
     monkeypatch.chdir(tmp_path)
     yield
     finish_all_runs()

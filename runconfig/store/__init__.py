@@ -74,20 +74,27 @@ def _sqlite_path(location: str) -> str:
     return location[len("sqlite:///") :]
 
 
-def open_store(location: str | os.PathLike[str] | None = None, *, create: bool = True) -> RunStore:
+def open_store(
+    location: str | os.PathLike[str] | None = None,
+    *,
+    create: bool = True,
+    readonly: bool = False,
+) -> RunStore:
     """Open the store at ``location`` (see :func:`resolve_location` when None).
 
     A path or ``sqlite:///path`` opens an SQLite file, created with its folder if missing
     (unless ``create`` is false); ``postgresql://user@host:port/db`` a PostgreSQL database
     (``?schema=name`` keeps the tables in that schema). The tables are created or
-    migrated on first open. Raises :class:`~runconfig.errors.StoreError`, naming the
-    location, when the store cannot be opened.
+    migrated on first open. ``readonly`` opens it for reading only: nothing is created,
+    migrated or written (a missing store, an empty file, a store of an older runconfig
+    are refused). Raises :class:`~runconfig.errors.StoreError`, naming the location, when
+    the store cannot be opened.
     """
     where = resolve_location(location)
     if where.startswith(_POSTGRES):
         from runconfig.store.postgres import PostgresStore
 
-        return PostgresStore(where, create=create)
+        return PostgresStore(where, create=create and not readonly, readonly=readonly)
     from runconfig.store.sqlite import SQLiteStore
 
-    return SQLiteStore(_sqlite_path(where), create=create)
+    return SQLiteStore(_sqlite_path(where), create=create, readonly=readonly)

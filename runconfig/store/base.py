@@ -165,6 +165,10 @@ class RunStore(abc.ABC):
     def heartbeat(self, rid: int) -> None:
         """Record that the run is alive (``heartbeat_at = now``)."""
 
+    def own(self, rid: int, host: str, pid: int) -> None:  # noqa: B027 (optional)
+        """This store writes run ``rid`` for process ``pid`` of ``host``: writes after
+        another process took the run over are refused (a store may ignore this)."""
+
     def record_file(self, rid: int, path: str, kind: str, size: int, sha256: str) -> None:
         """Record (or update) a file of the run's folder: ``path`` relative to it."""
         raise NotImplementedError(f"{type(self).__name__} keeps no file records")
@@ -192,15 +196,25 @@ class RunStore(abc.ABC):
         order: Sequence[OrderKey] = (),
         limit: int | None = None,
         with_history: bool = False,
+        timeout: float | None = None,
     ) -> list[RunData]:
-        """Runs matching ``where``, sorted by ``order`` (then newest first)."""
+        """Runs matching ``where``, sorted by ``order`` (then newest first).
+
+        A read ends within ``timeout`` seconds or raises ``QueryError``: None for the
+        default (``RUNCONFIG_QUERY_TIMEOUT``, else 30 s), 0 for no limit."""
 
     @abc.abstractmethod
     def get_run(
-        self, id_or_name: str, project: str | None = None, *, with_history: bool = True
+        self,
+        id_or_name: str,
+        project: str | None = None,
+        *,
+        with_history: bool = True,
+        timeout: float | None = None,
     ) -> RunData | None:
         """One run by id, or by name (within ``project`` if given). None if absent.
-        ``with_history=False`` leaves its history out (``RunData.history`` is None)."""
+        ``with_history=False`` leaves its history out (``RunData.history`` is None);
+        ``timeout`` as for :meth:`find_runs`."""
 
     @abc.abstractmethod
     def delete_runs(self, rids: Sequence[int]) -> int:
