@@ -17,10 +17,19 @@ d     dict      NULL                                        NULL
 
 ``value`` is the exact JSON of a leaf that ``num`` and ``txt`` do not hold exactly: ints
 (``2`` is not ``2.0``; ints past 2**53 stay exact), NaN, infinities, zeros (``-0.0``),
-lists, strings holding a NUL. It is ``None`` for the rest (finite non-zero floats: ``num``;
-strings: ``txt``; bools: ``num``; null; dicts): most of a config, whose rows it would
-otherwise double. :func:`decode` reads a leaf back from the columns, type for type.
-(Stores of schema 1 wrote ``value`` for every leaf; :func:`decode` reads those too.)
+lists, strings holding a NUL (on PostgreSQL, or a U+0001). It is ``None`` for the rest
+(finite non-zero floats: ``num``; strings: ``txt``; bools: ``num``; null; dicts): most of a
+config, whose rows it would otherwise double. :func:`decode` reads a leaf back from the
+columns, type for type. (Stores of schema 1 wrote ``value`` for every leaf; :func:`decode`
+reads those too.)
+
+PostgreSQL's text cannot hold a NUL, so a PostgreSQL store keeps ``txt`` as
+:func:`postgres_text` writes it: NUL as U+0001 U+0001 and U+0001 as U+0001 U+0002, every
+other character as itself. The escape is injective and keeps code-point order (no
+character's spelling is a prefix of another's, and the spellings sort as the characters
+do), so ``==``, ``<`` and sorting on the escaped text answer as on the text; the string
+itself is read back from ``value``, which such a row always carries. (Keys are kept
+NUL-free by the path notation itself: see :mod:`runconfig._paths`.)
 """
 
 from __future__ import annotations
@@ -47,6 +56,7 @@ __all__ = [
     "entry",
     "kind_of",
     "loads",
+    "postgres_text",
 ]
 
 
@@ -101,6 +111,18 @@ def dumps(value: Any) -> str:
 
 def loads(text: str) -> Any:
     return json.loads(text)
+
+
+def postgres_text(text: str) -> str:
+    """``text`` as a PostgreSQL store's ``txt`` holds it (see the module docstring): the
+    same string unless it holds U+0000 or U+0001.
+
+    >>> postgres_text("a\\x00b\\x01")
+    'a\\x01\\x01b\\x01\\x02'
+    """
+    if "\x01" in text:
+        text = text.replace("\x01", "\x01\x02")
+    return text.replace("\x00", "\x01\x01") if "\x00" in text else text
 
 
 def _canonical(value: Any) -> Any:

@@ -4,6 +4,11 @@
 (it holds a dot, a space, starts with a digit, or is a query keyword) is written in
 backticks, a backtick inside doubled: ``("a.b",)`` is ``\\`a.b\\```. The notation is
 injective, so ``{"a.b": 1}`` and ``{"a": {"b": 1}}`` never share a path.
+
+A NUL inside a key is written ``\\`0`` (in backticks, a backtick is otherwise followed by
+another, a dot or the end, so this spelling is free): PostgreSQL's text cannot hold a NUL,
+and a path written this way is the same text on both engines. Every other character
+stands for itself.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ def format_segment(segment: str) -> str:
         if plain and (len(segment) > _LONGEST_KEYWORD or segment.lower() not in KEYWORDS):
             text = segment
         else:
-            text = "`" + segment.replace("`", "``") + "`"
+            text = "`" + segment.replace("`", "``").replace("\x00", "`0") + "`"
         if len(_formatted) < 100_000:
             _formatted[segment] = text
     return text
@@ -79,8 +84,8 @@ def parse_path(text: str) -> tuple[str, ...]:
                 if k < 0:
                     raise ValueError(f"unclosed backtick in path {text!r}")
                 buf.append(text[j:k])
-                if k + 1 < n and text[k + 1] == "`":
-                    buf.append("`")
+                if k + 1 < n and text[k + 1] in "`0":
+                    buf.append("`" if text[k + 1] == "`" else "\x00")
                     j = k + 2
                     continue
                 i = k + 1

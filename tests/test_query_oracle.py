@@ -12,7 +12,6 @@ import json
 import math
 import os
 import random
-import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -20,10 +19,21 @@ from typing import Any
 
 import pytest
 
-from runconfig._entries import entries
-from runconfig._paths import format_path
-from runconfig.query import compile_query, evaluate, parse_query
-from runconfig.store.schema import COLUMN_NAMES, SCHEMA_VERSION, statements
+from runconfig._entries import entries, postgres_text
+from runconfig._paths import format_segment
+from runconfig.query import (
+    And,
+    Compare,
+    Node,
+    Not,
+    Or,
+    Regex,
+    compile_query,
+    evaluate,
+    parse_query,
+)
+from runconfig.store._sql import PostgresStatements, Statements
+from runconfig.store.schema import COLUMN_NAMES, SCHEMA_VERSION, TEXT_KEY, statements
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 INJECTION = "'; DROP TABLE rc_runs; --"
@@ -35,6 +45,13 @@ N_QUERIES = 2500
 STRINGS = [
     "adam", "Adam", "ADAM", "sgd", "rmsprop", "résumé", "Résumé", "日本語", "a'b", 'q"x',
     "back\\slash", "", " lead", "resnet-50", INJECTION, "zz", "ä", "Z", "0", "null",
+    # Past PostgreSQL's index prefix (TEXT_KEY characters) and its 2,704-byte entries; ties
+    # of the prefix broken by what follows it.
+    "a" * (TEXT_KEY - 1), "a" * TEXT_KEY, "a" * TEXT_KEY + "a", "a" * TEXT_KEY + "b",
+    "a" * TEXT_KEY + "\x00", "a" * (TEXT_KEY - 1) + "b", "é" * 3000, "z" * 3000,
+    # NUL and U+0001 (PostgreSQL's escape), anywhere; U+FFFF.
+    "\x00", "a\x00b", "a\x00", "\x00a", "\x01", "a\x01b", "\x00\x01", "\x01\x00", "a\x01\x02",
+    "\uffff", "a\uffff\x00",
 ]  # fmt: skip
 NUMBERS = [
     0, 1, 2, -1, 2.0, 0.5, 1e-3, 0.001, 3, 10, 100, 1.5, -2.5, 1e16, 2**53, 2**53 + 1,
@@ -45,10 +62,11 @@ LISTS: list[list[Any]] = [
     [1, 2], [1.0, 2], [1, 2.0, "adam"], [None, 1], [math.nan, 1], ["adam"], [], [True, 1],
     [1, [2, 3]], ["baseline", "Adam"], [math.inf], [False], [0, "0"], [None], [math.nan],
     [1, {"k": 2.0}], ["null", "NaN"], [1.5, -2.5, 0.1], [2**53 + 1, 1e16], ["adam", "adam"],
+    list(range(700)), ["a\x00b", "\x01"], ["z" * 3000], [{"k\x00": "\x00"}],
 ]  # fmt: skip
 CONFIG_KEYS = [
     "lr", "optimizer", "epochs", "train", "a.b", "with space", "batch-size", "run", "config",
-    "layers", "flag", "note", "name", "x`y", "in", "Optimizer",
+    "layers", "flag", "note", "name", "x`y", "in", "Optimizer", "k\x00", "\x00", "`0", "\uffff",
 ]  # fmt: skip
 SUB_KEYS = ["epochs", "lr", "warmup", "opt", "deep"]
 SUMMARY_KEYS = ["val_loss", "acc", "best", "train"]
@@ -61,7 +79,7 @@ PATTERNS = [
 LITERAL_LISTS: list[list[Any]] = [
     [1, 2], [1, 2.0], [1, 2, "adam"], [None, 1], ["adam"], [], [True, 1], [1, [2, 3]],
     [None], [False], [0, "0"], [math.inf], ["baseline", "Adam"], ["baseline"], [1, {"k": 2}],
-    [1.5, -2.5, 0.1], [2**53, 1e16], [2**53 + 1, 10**16],
+    [1.5, -2.5, 0.1], [2**53, 1e16], [2**53 + 1, 10**16], list(range(700)), ["a\x00b", "\x01"],
 ]  # fmt: skip
 
 
@@ -138,8 +156,13 @@ class Store:
     def fill(self) -> None:
         ph = "?" if self.dialect == "sqlite" else "%s"
         for version in range(SCHEMA_VERSION):
-            for statement in statements(version, self.dialect):
-                self.execute(statement)
+            for step in statements(version, self.dialect):
+                if isinstance(step, str):
+                    self.execute(step)
+                else:
+                    step(self.conn.execute)
+        # The engine's rows for an entry (on PostgreSQL, strings escaped as the store does).
+        rows = (Statements if self.dialect == "sqlite" else PostgresStatements)(ph)
         for rid, run in enumerate(RUNS, start=1):
             fields: dict[str, Any] = dict(run["run"])
             fields["tags"] = json.dumps(fields["tags"])  # a non-canonical JSON list
@@ -156,10 +179,8 @@ class Store:
                     for e in entries((key,), value):
                         seq += 1
                         self.execute(
-                            "INSERT INTO rc_entries"
-                            " (rid, section, path, kind, num, txt, value, seq)"
-                            f" VALUES ({', '.join([ph] * 8)})",
-                            (rid, section, e.path, e.kind, e.num, e.txt, e.value, seq),
+                            rows.insert_entry,
+                            rows.entry_row(rid, section, *e, seq, None, None),
                         )
 
     def select(self, query: str) -> set[str]:
@@ -168,11 +189,9 @@ class Store:
         return {row[0] for row in rows}
 
 
-def _regexp(pattern: str, string: str | None) -> bool:
-    return string is not None and re.search(pattern, string) is not None
-
-
 def _sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    from runconfig.store.sqlite import _regexp  # the SQLite store's own: RE2
+
     conn = sqlite3.connect(tmp_path_factory.mktemp("oracle") / "runs.db")
     conn.create_function("regexp", 2, _regexp, deterministic=True)
     store = Store("sqlite", conn)
@@ -217,13 +236,52 @@ def store(
         yield from _pg_store()
 
 
-def oracle(query: str) -> set[str]:
+def _escaped(value: Any) -> Any:
+    """A tree as PostgreSQL's txt holds it: strings escaped (lists are JSON, exact)."""
+    if isinstance(value, str):
+        return postgres_text(value)
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    return value
+
+
+ESCAPED_RUNS = [{**run, "config": _escaped(run["config"]), "summary": _escaped(run["summary"])}
+                for run in RUNS]  # fmt: skip
+
+
+def _escape_literals(node: Node) -> Node:
+    """``node`` with its strings compared with config and summary values escaped."""
+    if isinstance(node, (And, Or)):
+        return type(node)(tuple(map(_escape_literals, node.operands)))
+    if isinstance(node, Not):
+        return Not(_escape_literals(node.operand))
+    if isinstance(node, Compare) and isinstance(node.value, str) and node.path.section != "r":
+        return Compare(node.path, node.op, postgres_text(node.value))
+    return node
+
+
+def _has_regex(node: Node) -> bool:
+    if isinstance(node, (And, Or)):
+        return any(map(_has_regex, node.operands))
+    if isinstance(node, Not):
+        return _has_regex(node.operand)
+    return isinstance(node, Regex)
+
+
+def oracle(query: str, dialect: str = "sqlite") -> set[str]:
+    """The runs ``query`` selects by evaluate(): exactly what SQL must select, except that
+    on PostgreSQL a regular expression sees a NUL or U+0001 in a string escaped (see
+    docs/query.md). The escape keeps equality and order, so the query's other atoms
+    select the same runs over the escaped values and literals."""
     node = parse_query(query)
-    return {run["run"]["id"] for run in RUNS if evaluate(node, run)}
+    runs = RUNS
+    if dialect == "postgresql" and _has_regex(node):
+        node, runs = _escape_literals(node), ESCAPED_RUNS
+    return {run["run"]["id"] for run in runs if evaluate(node, run)}
 
 
 def assert_same(store: Store, query: str) -> set[str]:
-    expected = oracle(query)
+    expected = oracle(query, store.dialect)
     got = store.select(query)
     if got != expected:
         fragment = compile_query(parse_query(query), store.dialect)
@@ -270,6 +328,14 @@ ORDERABLE = [
     if isinstance(v, str) or (isinstance(v, (int, float)) and v is not True and v is not False)
     if v == v  # not NaN
 ]
+
+
+def format_path(segments: list[str]) -> str:
+    """A path as a query writes it: like the store's notation, but a NUL is itself (the
+    store writes it `0, which the query language does not read)."""
+    return ".".join(
+        s if format_segment(s) == s else "`" + s.replace("`", "``") + "`" for s in segments
+    )
 
 
 def random_path(rng: random.Random) -> str:
@@ -436,3 +502,35 @@ def test_injection_strings_stored_as_values_are_found(store: Store) -> None:
         run["run"]["id"] for run in RUNS if INJECTION in run["run"]["tags"]
     }
     assert store.select(f"{json.dumps(INJECTION)} in run.tags")
+
+
+# -- long lists: set lookups ----------------------------------------------------------------
+def long_list_queries(rng: random.Random) -> list[str]:
+    """``in``, ``not in``, ``or`` and ``and`` chains of 20 to 300 terms on one path (past
+    the 16 values SQLite gets inline), every kind of literal mixed in, beside other atoms
+    on the same path (their EXISTS joins the lookup's)."""
+    queries = []
+    for _ in range(60):
+        path = random_path(rng)
+        values = [random_scalar(rng) for _ in range(rng.randint(20, 300))]
+        values += rng.sample([*LITERAL_LISTS, *ORDERABLE], 3)
+        values += [rng.uniform(-5, 5) for _ in range(rng.randint(0, 20))]
+        literal = literal_text(rng, values)
+        terms = [literal_text(rng, v) for v in values]
+        queries += [
+            f"{path} in {literal}",
+            f"{path} not in {literal}",
+            " or ".join(f"{path} == {t}" for t in terms),
+            " and ".join(f"{path} != {t}" for t in terms),
+            f"exists({path}) and ({path} in {literal} or {path} ~ 'a')",
+            f"not ({path} not in {literal} and exists({path}))",
+        ]
+    return queries
+
+
+LONG_LIST_QUERIES = long_list_queries(random.Random(SEED + 2))
+
+
+def test_long_lists_select_the_same_runs_in_sql_as_in_python(store: Store) -> None:
+    for query in LONG_LIST_QUERIES:
+        assert_same(store, query)

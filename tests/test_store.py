@@ -21,8 +21,9 @@ import pytest
 from conftest import run_python
 
 from runconfig._entries import REMOVED, Change, dumps
-from runconfig._paths import format_path
+from runconfig._paths import format_path, parse_path
 from runconfig.errors import StoreError
+from runconfig.query import compile_query, parse_order, parse_query
 from runconfig.store import (
     OrderKey,
     RunData,
@@ -371,7 +372,7 @@ def test_many_new_keys_in_one_write_are_stored_as_one_key_writes_store_them(
         values += [v for i in range(2 * LEAF_CHUNK + 7) for v in (i * 7, i + 0.5, f"s{i}")]
         keys = [f"k{i}" for i in range(len(values))]
     if mode == "edges-and-quoted-keys":
-        values += EDGES + (["nul\x00inside"] if store.dialect == "sqlite" else [])
+        values += [*EDGES, "nul\x00inside", "\x01", "x" * 3000]
         keys += [f"e{i}" for i in range(len(values) - len(keys) - 4)] + ["a.b", "AND", "1x", "a b"]
     # Origins and notes: every row has one, none has, or some have (each binds differently).
     origins = {"a-batch-per-type": lambda i: f"x.py:{i}",  # as update() gives them
@@ -1035,8 +1036,98 @@ def test_a_schema_1_store_with_a_value_for_every_leaf_reads_the_same_once_migrat
         assert len(defs) == 2 and all("INCLUDE (rid)" in d for (d,) in defs)
 
 
+def _schema_3_path(path: str) -> str:
+    """A path as schema 3 wrote it: a NUL in a key as itself, not `0."""
+    return ".".join(
+        "`" + s.replace("`", "``") + "`" if "\x00" in s else format_path((s,))
+        for s in parse_path(path)
+    )
+
+
+def _undo_schema_4(location: str) -> None:
+    """Make a schema-4 store as schema 3 wrote it: on PostgreSQL the text index over txt
+    whole, no txt_key, strings with a U+0001 raw (none could hold a NUL); on SQLite a NUL
+    in a key raw in its path."""
+    if location.startswith("postgresql"):
+        for sql in (
+            "DROP INDEX rc_entries_txt",
+            "DROP INDEX rc_entries_long",
+            "ALTER TABLE rc_entries DROP COLUMN txt_key",
+            "UPDATE rc_entries SET txt = value::json #>> '{}', value = NULL "
+            "WHERE kind = 's' AND strpos(txt, chr(1)) > 0",
+            "CREATE INDEX rc_entries_txt ON rc_entries (section, path, txt) INCLUDE (rid) "
+            "WHERE txt IS NOT NULL",
+        ):
+            execute_raw(location, sql, [()])
+        return
+    rows = raw_rows(location, "SELECT rid, section, path FROM rc_entries WHERE path LIKE '%`0%'")
+    execute_raw(
+        location,
+        "UPDATE rc_entries SET path = ? WHERE rid = ? AND section = ? AND path = ?",
+        [(_schema_3_path(path), rid, section, path) for rid, section, path in rows],
+    )
+
+
+def test_a_schema_3_store_reads_and_answers_the_same_once_migrated(
+    store: RunStore, store_location: str
+) -> None:
+    # What schema 3 could hold: on PostgreSQL strings up to its index's limit, a U+0001 kept
+    # raw; on SQLite any value, and NULs in keys, raw in the paths.
+    config: dict[str, Any] = {"s": "a\x01b", "t": "\x01", "long": "l" * 2000, "`0": "ticks"}
+    if store.dialect == "sqlite":
+        config.update({"k\x00": "a\x00b", "\x00": {"\x00": "x", "`0": 2}, "u": "\x00\x01"})
+    runs = [store.create_run(make_run(f"r{i}", config={**config, "i": i})) for i in range(3)]
+    store.close()
+    _undo_schema_4(store_location)
+    execute_raw(store_location, "UPDATE rc_meta SET value = '3' WHERE key = 'schema_version'", [()])
+    if store.dialect == "sqlite":  # the fake holds what schema 3 wrote: 4 paths a run
+        raw_nul = "SELECT COUNT(*) FROM rc_entries WHERE instr(CAST(path AS BLOB), X'00') > 0"
+        assert raw_rows(store_location, raw_nul) == [(12,)]
+    upgraded = open_store(store_location)
+    try:
+        got = {r.id: r.config for r in upgraded.find_runs()}
+        assert all(same(got[r.id], {**config, "i": i}) for i, r in enumerate(runs))
+
+        def ids(where: str, order: str = "i") -> list[str]:
+            fragment = compile_query(parse_query(where), upgraded.dialect)
+            return [r.id for r in upgraded.find_runs(where=fragment, order=parse_order(order))]
+
+        everyone = [r.id for r in runs]
+        assert ids('s == "a\x01b" and t < "\x01\x00" and ```0` == "ticks"') == everyone
+        assert ids('s == "a\x01b" and t >= "\x01" and long > "l"') == everyone
+        assert ids('s < "a\x01"') == [] and ids("i >= 1", "-t, -i") == everyone[:0:-1]
+        if store.dialect == "sqlite":
+            assert ids('`k\x00` == "a\x00b" and `\x00`.`\x00` == "x" and u > "\x00"') == everyone
+            rid = runs[0].rid
+            assert rid is not None
+            # The keys' paths were rewritten: a change replaces the value, adds no twin.
+            changes = [Change(("k\x00",), "new"), Change(("\x00", "\x00"), 1)]
+            upgraded.write_changes(rid, "c", changes)
+            again = upgraded.get_run(runs[0].id)
+            assert again is not None
+            want = {**config, "k\x00": "new", "\x00": {"\x00": 1, "`0": 2}, "i": 0}
+            assert same(again.config, want)
+    finally:
+        upgraded.close()
+    assert raw_rows(store_location, "SELECT value FROM rc_meta") == [(str(schema.SCHEMA_VERSION),)]
+    if store.dialect == "sqlite":
+        assert raw_rows(store_location, raw_nul) == [(0,)]
+    if store.dialect == "postgresql":
+        text_index, long_index = raw_rows(
+            store_location,
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND indexname IN ('rc_entries_txt', 'rc_entries_long') ORDER BY indexname DESC",
+        )
+        assert "(section, path, txt_key) INCLUDE (rid)" in text_index[0]
+        assert "WHERE (octet_length(txt) > 256)" in long_index[0]
+        escaped = "SELECT DISTINCT txt, value FROM rc_entries WHERE path = 's'"
+        assert raw_rows(store_location, escaped) == [("a\x01\x02b", '"a\\u0001b"')]
+
+
 def _undo_schema_3(location: str) -> None:
-    """Take the columns schema 3 added away again, as a store written before it has none."""
+    """Take the columns schema 3 added away again, as a store written before it has none
+    (and what schema 4 changed: see _undo_schema_4)."""
+    _undo_schema_4(location)
     for column in ("entity", "meta"):
         execute_raw(location, f"ALTER TABLE rc_runs DROP COLUMN {column}", [()])
     for table in ("rc_files", "rc_artifacts", "rc_artifact_aliases", "rc_artifact_uses"):
@@ -1064,16 +1155,13 @@ def test_a_schema_2_store_gains_entity_and_meta_and_its_runs_read_the_same(
     assert raw_rows(store_location, "SELECT value FROM rc_meta") == [(str(schema.SCHEMA_VERSION),)]
 
 
-def test_an_sqlite_string_holding_a_nul_round_trips(tmp_path: Path) -> None:
-    store = open_store(str(tmp_path / "nul.db"))
-    try:
-        run = store.create_run(make_run("nul", config={"s": "a\x00b", "t": {"u": "\x00"}}))
-        assert run.rid is not None
-        store.write_changes(run.rid, "c", [Change(("v",), "c\x00")])
-        got = store.get_run("nul")
-    finally:
-        store.close()
-    assert got is not None and got.config == {"s": "a\x00b", "t": {"u": "\x00"}, "v": "c\x00"}
+def test_a_string_holding_a_nul_round_trips(store: RunStore) -> None:
+    run = store.create_run(make_run("nul", config={"s": "a\x00b", "t": {"u": "\x00"}}))
+    assert run.rid is not None
+    store.write_changes(run.rid, "c", [Change(("v",), "c\x00"), Change(("w",), "\x01")])
+    got = store.get_run("nul")
+    want = {"s": "a\x00b", "t": {"u": "\x00"}, "v": "c\x00", "w": "\x01"}
+    assert got is not None and got.config == want
 
 
 def test_a_store_from_a_newer_runconfig_is_refused_untouched(

@@ -429,7 +429,7 @@ class Artifact:
         from runconfig.api import Api
         from runconfig.store import open_store
 
-        store = open_store(self._location, create=False)
+        store = open_store(self._location, readonly=True)
         try:
             ids = store.artifacts.users(self._stored.aid)
         finally:

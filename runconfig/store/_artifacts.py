@@ -130,7 +130,7 @@ class ArtifactRecords:
         ``project``, or in any project when None (the newest such version)."""
         store = self._store
         where, params = ("a.project = ? AND ", [project]) if project is not None else ("", [])
-        with store._guard(f"read artifact {name}:{ref}"), store._transaction(write=False):
+        with store._guard(f"read artifact {name}:{ref}"), store._reading(None):
             if ref[:1] == "v" and ref[1:].isdigit():
                 row = self._exec(
                     f"SELECT a.aid FROM rc_artifacts a WHERE {where}a.name = ? AND a.version = ? "
@@ -156,7 +156,7 @@ class ArtifactRecords:
                 params.append(value)
         where = " WHERE " + " AND ".join(conds) if conds else ""
         store = self._store
-        with store._guard("list artifacts"), store._transaction(write=False):
+        with store._guard("list artifacts"), store._reading(None):
             rows = self._exec(
                 f"SELECT {_COLUMNS} FROM {_FROM}{where} ORDER BY a.project, a.name, a.version",
                 params,
@@ -173,14 +173,14 @@ class ArtifactRecords:
             )
         else:
             sql = f"SELECT {_COLUMNS} FROM {_FROM} WHERE a.rid = ? ORDER BY a.aid"
-        with store._guard("list a run's artifacts"), store._transaction(write=False):
+        with store._guard("list a run's artifacts"), store._reading(None):
             rows = self._exec(sql, (rid,)).fetchall()
             return self._with_aliases([_artifact(row) for row in rows])
 
     def users(self, aid: int) -> list[str]:
         """The ids of the runs that used version ``aid``, in the order they did."""
         store = self._store
-        with store._guard("list an artifact's users"), store._transaction(write=False):
+        with store._guard("list an artifact's users"), store._reading(None):
             rows = self._exec(
                 "SELECT r.id FROM rc_artifact_uses u JOIN rc_runs r ON r.rid = u.rid "
                 "WHERE u.aid = ? ORDER BY u.used_at, r.id",

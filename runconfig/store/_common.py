@@ -27,9 +27,10 @@ from typing import Any
 
 from runconfig._entries import REMOVED, Change, build_tree, dumps, entries_at, loads
 from runconfig._paths import format_path, format_segment, format_segments
-from runconfig.errors import StoreError
+from runconfig.errors import StoreError, UsageValueError
 from runconfig.store import schema
 from runconfig.store._artifacts import ArtifactRecords
+from runconfig.store._limits import ReadLimit, resolve_timeout
 from runconfig.store._select import RunSelect
 from runconfig.store._sql import (
     COLUMNS,
@@ -124,11 +125,15 @@ def schema_is_current(version: int | None, location: str) -> bool:
     return version == schema.SCHEMA_VERSION
 
 
-def migrate(execute: Callable[[str], object], version: int, dialect: str) -> None:
-    """Run the migrations from ``version`` to the current one (inside the caller's txn)."""
+def migrate(execute: Callable[..., Any], version: int, dialect: str) -> None:
+    """Run the migrations from ``version`` to the current one (inside the caller's txn);
+    ``execute(sql, params=())`` is the connection's."""
     for v in range(version, schema.SCHEMA_VERSION):
-        for statement in schema.statements(v, dialect):
-            execute(statement)
+        for step in schema.statements(v, dialect):
+            if isinstance(step, str):
+                execute(step)
+            else:
+                step(execute)
     execute(
         "INSERT INTO rc_meta (key, value) VALUES "
         f"('schema_version', '{int(schema.SCHEMA_VERSION)}') "
@@ -179,19 +184,25 @@ class SqlStore(RunStore):
     _integrity_error: type[Exception]
     _probe_order = False  # see runconfig.store._select
     _null_markers = False  # see runconfig.store._sql.Statements
+    readonly = False  # opened for reading: nothing is written, not even a crashed state
     _leaf_arrays = False  # likewise
+    _statements: type[Statements] = Statements  # how rows hold values: see _sql
 
     def __init__(self, conn: Any, location: str, placeholder: str) -> None:
         self._conn = conn
         self.location = location
         self._ph = placeholder
-        self._sql = Statements(placeholder, self._null_markers, self._leaf_arrays)
+        self._sql = self._statements(placeholder, self._null_markers, self._leaf_arrays)
         self._lock = threading.Lock()
         self._seq: dict[int, int] = {}  # rid -> last seq used, for the runs written here
         # (rid, section) -> {path: kind} of the runs written here: what each change must do
         self._known: dict[tuple[int, str], dict[str, str]] = {}
         self._closed = False
-        self._select = RunSelect(self._exec, placeholder, self._text_order, self._probe_order)
+        self._owner: tuple[int, str, int] | None = None  # the run this store writes, and who
+        self._limit: ReadLimit | None = None  # the time limit of the read under way
+        self._select = RunSelect(
+            self._exec_read, placeholder, self._text_order, self._probe_order, self._sql.text_key
+        )
 
     # -- driver parts ---------------------------------------------------------------------
     @abc.abstractmethod
@@ -216,6 +227,18 @@ class SqlStore(RunStore):
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._conn.execute(sql, params)
 
+    def _exec_read(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """:meth:`_exec` for a statement of a read, within the read's time limit."""
+        if self._limit is not None:
+            self._limit.before_statement()
+        return self._exec(sql, params)
+
+    def _reading(self, timeout: float | None) -> ReadLimit:
+        """The read transaction of a read that ends within ``timeout`` seconds (None: the
+        default, ``RUNCONFIG_QUERY_TIMEOUT`` or 30 s; 0: no limit); see
+        :mod:`runconfig.store._limits`. Entered with the store's lock held."""
+        return ReadLimit(self, resolve_timeout(timeout))
+
     def _many(self, sql: str, rows: Sequence[Row]) -> None:
         self._conn.executemany(sql, rows)
 
@@ -230,6 +253,32 @@ class SqlStore(RunStore):
     def _text_order(self, expr: str) -> str:
         """``expr`` as sorted text: byte order on both engines."""
         return expr
+
+    def own(self, rid: int, host: str, pid: int) -> None:
+        """This store writes run ``rid`` for the process ``pid`` of ``host``: a write to it
+        after another process took it over (``init(resume="takeover")``) is refused. Logs,
+        batches of changes, heartbeats and run updates check it; a single key set does not
+        (it is one statement, the hot path), so one may land before the next check."""
+        self._owner = (rid, host, pid)
+
+    def _check_owner(self, rid: int) -> None:
+        """Raise if another process took run ``rid`` over (inside a write transaction)."""
+        owner = self._owner
+        if owner is None or owner[0] != rid:
+            return
+        row = self._exec(f"SELECT host, pid FROM rc_runs WHERE rid = {self._ph}", (rid,)).fetchone()
+        if row is None:
+            raise StoreError(f"cannot write changes: there is no run #{rid} in {self.location}")
+        host, pid = row
+        if (host, pid) != owner[1:]:
+            raise StoreError(
+                f"run #{rid} of {self.location} was taken over by pid {pid} on {host} "
+                "(init(resume='takeover')); this process writes to it no more"
+            )
+
+    def _driver_error(self, action: str, error: BaseException) -> StoreError:
+        """The StoreError for an error of the driver while doing ``action``."""
+        return StoreError(f"cannot {action} in the runconfig store {self.location}: {error}")
 
     def _guard(self, action: str) -> _Guard:
         """Hold the connection and show driver errors as StoreError naming the store."""
@@ -363,6 +412,7 @@ class SqlStore(RunStore):
         to no run, as SQLite does not check the foreign key (see runconfig.store.sqlite)."""
         if self._exec(self._sql.run_exists, (rid,)).fetchone() is None:
             raise StoreError(f"cannot write changes: there is no run #{rid} in {self.location}")
+        self._check_owner(rid)
 
     def _write_one(self, rid: int, section: str, change: Change) -> bool:
         """The hot path of a live run, ``run.config[key] = scalar``: one statement, no plan.
@@ -525,6 +575,7 @@ class SqlStore(RunStore):
                 with self._transaction(write=True):
                     if self._exec(self._sql.touch, (ts, rid)).rowcount == 0:
                         raise StoreError(f"cannot log: there is no run #{rid} in {self.location}")
+                    self._check_owner(rid)
                     self._exec(self._sql.insert_history, (rid, step, ts, dumps(data)))
                     if summary:
                         self._apply_in_order(rid, "s", summary)
@@ -548,6 +599,7 @@ class SqlStore(RunStore):
         sets = ", ".join(f"{schema.COLUMN_NAMES.get(f, f)} = {self._ph}" for f in fields)
         params = [encode(f, v) for f, v in fields.items()]
         with self._guard("update a run"), self._transaction(write=True):
+            self._check_owner(rid)
             cur = self._exec(f"UPDATE rc_runs SET {sets} WHERE rid = {self._ph}", (*params, rid))
             if cur.rowcount == 0:
                 raise StoreError(f"there is no run #{rid} in {self.location}")
@@ -572,8 +624,8 @@ class SqlStore(RunStore):
 
     def list_files(self, rid: int) -> list[FileRecord]:
         """The files recorded for a run, by path."""
-        with self._guard("list files"), self._transaction(write=False):
-            rows = self._exec(
+        with self._guard("list files"), self._reading(None):
+            rows = self._exec_read(
                 "SELECT path, kind, size, sha256, created_at FROM rc_files WHERE rid = "
                 f"{self._ph} ORDER BY path",
                 (rid,),
@@ -584,7 +636,14 @@ class SqlStore(RunStore):
         """Record that the run is alive; safe to call from another thread."""
         ts = now()
         with self._guard("record a heartbeat"), self._transaction(write=True):
-            self._exec(self._sql.heartbeat, (ts, ts, rid))
+            self._check_owner(rid)
+            # A reader may have marked the run crashed while its server was away: it is not.
+            self._exec(
+                "UPDATE rc_runs SET heartbeat_at = ?, updated_at = ?, state = CASE WHEN "
+                "state = 'crashed' AND finished_at IS NULL THEN 'running' ELSE state END "
+                "WHERE rid = ?".replace("?", self._ph),
+                (ts, ts, rid),
+            )
 
     def bulk_insert(self, runs: Iterable[RunData]) -> int:
         """Insert complete runs, 1,000 per transaction; taken names get a ``-N`` suffix."""
@@ -643,34 +702,40 @@ class SqlStore(RunStore):
         order: Sequence[OrderKey] = (),
         limit: int | None = None,
         with_history: bool = False,
+        timeout: float | None = None,
     ) -> list[RunData]:
         """Runs matching ``where``, sorted by ``order``, then newest first.
 
         An entry key sorts numbers, then strings; runs lacking a number or string there
-        come last whichever the direction.
+        come last whichever the direction. ``timeout``: see :meth:`_reading`.
         """
         with self._guard("find runs"):
             dead = self._reap()
-            with self._transaction(write=False):
+            with self._reading(timeout):
                 rows = self._select.rows(project, where, order, limit)
                 runs = self._load(rows, with_history)
         return self._mark_dead(runs, dead)
 
     def get_run(
-        self, id_or_name: str, project: str | None = None, *, with_history: bool = True
+        self,
+        id_or_name: str,
+        project: str | None = None,
+        *,
+        with_history: bool = True,
+        timeout: float | None = None,
     ) -> RunData | None:
         """One run with its history (unless ``with_history=False``), by id, else by name
-        (within ``project`` if given)."""
+        (within ``project`` if given). ``timeout``: see :meth:`_reading`."""
         with self._guard(f"read run {id_or_name!r}"):
             dead = self._reap()
-            with self._transaction(write=False):
-                rows = self._exec(self._sql.by_id, (id_or_name,)).fetchall()
+            with self._reading(timeout):
+                rows = self._exec_read(self._sql.by_id, (id_or_name,)).fetchall()
                 if project is not None:
                     rows = [r for r in rows if r[PROJECT] == project]
                 if not rows and project is not None:
-                    rows = self._exec(self._sql.by_name_in, (id_or_name, project)).fetchall()
+                    rows = self._exec_read(self._sql.by_name_in, (id_or_name, project)).fetchall()
                 elif not rows:
-                    rows = self._exec(self._sql.by_name, (id_or_name,)).fetchall()
+                    rows = self._exec_read(self._sql.by_name, (id_or_name,)).fetchall()
                     if len(rows) > 1:
                         projects = ", ".join(sorted(r[PROJECT] for r in rows))
                         raise StoreError(
@@ -720,8 +785,8 @@ class SqlStore(RunStore):
         host = socket.gethostname()
         stale = datetime.now(timezone.utc) - STALE_AFTER
         dead = {int(row[0]) for row in rows if _is_dead(row, host, stale)}
-        if dead:
-            # Best effort: a read-only or busy store still reports them crashed.
+        if dead and not self.readonly:  # reading writes nothing: readers report them
+            # Best effort: a busy store still reports them crashed.
             with contextlib.suppress(*self._errors):
                 self._mark_crashed(dead)
         return dead
@@ -746,7 +811,7 @@ class SqlStore(RunStore):
         rids = list(by_rid)
         for chunk in _chunks(rids):
             cond, params = self._rid_in("rid", chunk)
-            for rid, section, path, kind, num, txt, value, origin, desc in self._exec(
+            for rid, section, path, kind, num, txt, value, origin, desc in self._exec_read(
                 'SELECT rid, section, path, kind, num, txt, value, origin, "desc" '
                 f"FROM rc_entries WHERE {cond} ORDER BY rid, seq",
                 params,
@@ -771,7 +836,7 @@ class SqlStore(RunStore):
                 run.history = []
             for chunk in _chunks(rids):
                 cond, params = self._rid_in("rid", chunk)
-                for rid, step, data in self._exec(
+                for rid, step, data in self._exec_read(
                     f"SELECT rid, step, data FROM rc_history WHERE {cond} ORDER BY rid, step",
                     params,
                 ).fetchall():
@@ -812,8 +877,15 @@ class _Guard:
         store = self._store
         store._lock.release()
         if exc is not None and isinstance(exc, store._errors):
-            raise StoreError(
-                f"cannot {self._action} in the runconfig store {store.location}: {exc}"
+            raise store._driver_error(self._action, exc) from exc
+        if isinstance(exc, UnicodeEncodeError) and isinstance(exc.object, str):
+            # A lone surrogate got past the checks of config keys and values (a run's
+            # name, a logged string...): no UTF-8, so no store, can hold it.
+            text, at = exc.object, exc.start
+            raise UsageValueError(
+                f"cannot {self._action}: {text[:60]!r} holds {text[at : at + 1]!r} at index "
+                f"{at}, a lone surrogate, which is not text (a byte that is not UTF-8?); "
+                "no store can hold it"
             ) from exc
 
 

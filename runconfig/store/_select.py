@@ -43,7 +43,9 @@ class RunSelect:
     """Builds and runs the run queries of one store (``execute`` returns a cursor).
 
     ``probe``: probe before querying a whole class (for PostgreSQL; SQLite never
-    flattens a correlated EXISTS, so it walks the index in order by itself).
+    flattens a correlated EXISTS, so it walks the index in order by itself). ``text_key``:
+    the column whose index sorts strings, ``txt`` or its prefix ``txt_key`` (PostgreSQL),
+    which sorts as ``txt`` does but ties where ``txt`` does not: ``txt`` then breaks them.
     """
 
     def __init__(
@@ -52,11 +54,13 @@ class RunSelect:
         placeholder: str,
         text_order: Callable[[str], str],
         probe: bool,
+        text_key: str = "txt",
     ) -> None:
         self._execute = execute
         self._probe = probe
         self._ph = placeholder
         self._text_order = text_order
+        self._text_key = text_key
 
     def rows(
         self,
@@ -100,7 +104,7 @@ class RunSelect:
         first = order[0]
         rest = self._order_terms(order[1:], 1)
         found: list[Row] = []
-        for column, kind in (("num", "'n'"), ("txt", "'s'")):
+        for column, kind in (("num", "'n'"), (self._text_key, "'s'")):
             need = None if limit is None else limit - len(found)
             if need is not None and need <= 0:
                 return found
@@ -171,6 +175,12 @@ class RunSelect:
         joins, join_params, terms = rest
         entry = f"k0.section = {ph} AND k0.path = {ph} AND k0.{column} IS NOT NULL"
         at = [key.section, key.path]
+        # A prefix (txt_key) sorts as its text does, up to ties that the text breaks where a
+        # text is longer (the probe's bound keeps every tie, so a run past it still ranks
+        # after all it found).
+        by = [f"k0.{column}{d}", *terms]
+        if column == "txt_key" and self._longer_than_key(key):
+            by.insert(1, f"k0.txt{d}")
         spans = [] if need is None or not self._probe else [max(PROBE, PROBE_PER_RUN * need)]
         for span in [*spans, *(10 * s for s in spans)]:
             # The value of the index entry `span` places down: read no further than that.
@@ -184,7 +194,7 @@ class RunSelect:
                 "FROM rc_entries k0 JOIN rc_runs r ON r.rid = k0.rid",
                 joins,
                 [entry, *within, f"k0.kind = {kind}", *(f"(SELECT {c})" for c in conds)],
-                [f"k0.{column}{d}", *terms],
+                by,
                 need,
                 [*join_params, *at, *([] if bound is None else [bound[0]]), *params],
             )
@@ -196,10 +206,21 @@ class RunSelect:
             "FROM rc_entries k0 JOIN rc_runs r ON r.rid = k0.rid",
             joins,
             [entry, f"k0.kind = {kind}", *conds],
-            [f"k0.{column}{d}", *terms],
+            by,
             need,
             [*join_params, *at, *params],
         )
+
+    def _longer_than_key(self, key: OrderKey) -> bool:
+        """Whether a text at ``key``'s path may be longer than its txt_key (the partial
+        index rc_entries_long answers, reading no text)."""
+        ph = self._ph
+        (found,) = self._execute(
+            f"SELECT EXISTS (SELECT 1 FROM rc_entries WHERE section = {ph} AND path = {ph}"
+            f" AND octet_length(txt) > {schema.TEXT_KEY})",
+            (key.section, key.path),
+        ).fetchone()
+        return bool(found)
 
     def _query(
         self,

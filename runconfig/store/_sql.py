@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from itertools import chain, repeat
 from typing import Any
 
-from runconfig._entries import dumps, entry, loads
+from runconfig._entries import dumps, encode_string, entry, loads, postgres_text
 from runconfig._paths import format_segment
 from runconfig.store import schema
 from runconfig.store.base import RunData
@@ -25,6 +25,7 @@ __all__ = [
     "RANK",
     "RUN_FIELDS",
     "RUN_SELECT",
+    "PostgresStatements",
     "Row",
     "Statements",
     "encode",
@@ -153,8 +154,9 @@ def _leaf_values(t: type, values: Sequence[Any]) -> Sequence[Any] | None:
         return values
     if t is int:  # bound as SQL integers (64 bits)
         return None if min(values) < -(2**63) or max(values) >= 2**63 else values
-    if t is str:
-        return None if "\x00" in "".join(values) else values
+    if t is str:  # a NUL (or, for PostgreSQL, a U+0001) needs value too: see leaf_row
+        joined = "".join(values)
+        return None if "\x00" in joined or "\x01" in joined else values
     if t is bool:
         return list(map(float, values))  # 1.0 and 0.0
     if t is type(None):
@@ -164,6 +166,9 @@ def _leaf_values(t: type, values: Sequence[Any]) -> Sequence[Any] | None:
 
 class Statements:
     """The fixed SQL of the hot paths, in one engine's placeholder style."""
+
+    # The column of rc_entries whose index sorts strings (with txt, see the schema).
+    text_key = "txt"
 
     def __init__(
         self, placeholder: str, null_markers: bool = False, leaf_arrays: bool = False
@@ -287,7 +292,8 @@ class Statements:
         an ``INSERT ... VALUES (...), (...)``, the rest through ``executemany`` (SQLite), or
         all rows as arrays to one ``INSERT ... SELECT FROM unnest(...)`` (PostgreSQL). A
         value that the short forms cannot hold (NaN, an infinity, zero, an int past 64
-        bits) sends the batch of its type through :meth:`leaf_row`."""
+        bits, a string with a NUL or a U+0001) sends the batch of its type through
+        :meth:`leaf_row`."""
         every: tuple[Sequence[Any], ...] = (
             paths, values, range(seq + 1, seq + 1 + len(paths)), origins, descs
         )  # fmt: skip
@@ -401,3 +407,40 @@ class Statements:
             return (rid, section, path, "b", 1.0 if value else 0.0, nt, nt, seq, origin, desc)
         _, kind, num, txt, text = entry(path, value)
         return self.entry_row(rid, section, path, kind, num, txt, text, seq, origin, desc)
+
+
+class PostgresStatements(Statements):
+    """:class:`Statements` for PostgreSQL, whose text cannot hold a NUL: a string holding a
+    NUL or a U+0001 is kept in ``txt`` as :func:`~runconfig._entries.postgres_text` writes
+    it (which keeps its order), and read back from ``value``. Strings sort by ``txt_key``,
+    then ``txt`` (see :mod:`runconfig.store.schema`)."""
+
+    text_key = "txt_key"
+
+    def entry_row(
+        self,
+        rid: int,
+        section: str,
+        path: str,
+        kind: str,
+        num: float | None,
+        txt: str | None,
+        text: str | None,
+        seq: int,
+        origin: Any,
+        desc: Any,
+    ) -> Row:
+        """:meth:`Statements.entry_row`, a string's ``txt`` escaped where it must be."""
+        if kind == "s" and txt is not None and ("\x00" in txt or "\x01" in txt):
+            if text is None:
+                text = encode_string(txt)
+            txt = postgres_text(txt)
+        return super().entry_row(rid, section, path, kind, num, txt, text, seq, origin, desc)
+
+    def leaf_row(
+        self, rid: int, section: str, path: str, value: Any, seq: int, origin: Any, desc: Any
+    ) -> Row:
+        """:meth:`Statements.leaf_row`; a string with a U+0001 goes the escaped way too."""
+        if type(value) is str and "\x01" in value:
+            return self.entry_row(rid, section, path, "s", None, value, None, seq, origin, desc)
+        return super().leaf_row(rid, section, path, value, seq, origin, desc)

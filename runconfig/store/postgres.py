@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from runconfig.errors import StoreError
 from runconfig.store._common import SqlStore, migrate, schema_is_current
-from runconfig.store._sql import Row
+from runconfig.store._sql import PostgresStatements, Row
 
 if TYPE_CHECKING:
     import psycopg
@@ -61,7 +61,9 @@ def parse_url(url: str) -> tuple[str, dict[str, str], str | None, str]:
         netloc = f"{userinfo.split(':', 1)[0]}@{hostinfo}"
     location = urlunsplit(parts._replace(netloc=netloc))
     schema: str | None = None
-    options: list[str] = []
+    # No JIT: runconfig's queries are short, and compiling one took longer than running it
+    # (a 1,000-term `or` took 93 s with JIT, 0.6 s without). First, so a URL may set it.
+    options: list[str] = ["-c jit=off"]
     kept: list[tuple[str, str]] = []
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key == "schema":
@@ -99,9 +101,14 @@ def _read_version(conn: psycopg.Connection[Any], location: str) -> int | None:
 
 
 def _prepare(
-    conn: psycopg.Connection[Any], location: str, schema: str | None, create: bool
+    conn: psycopg.Connection[Any],
+    location: str,
+    schema: str | None,
+    create: bool,
+    readonly: bool = False,
 ) -> None:
-    """Check the schema; create it in an empty database or schema, or migrate it."""
+    """Check the schema; create it in an empty database or schema, or migrate it (never
+    when ``readonly``)."""
     psycopg = _import_psycopg()
     try:
         row = conn.execute(_VERSION).fetchone()
@@ -110,6 +117,13 @@ def _prepare(
         version = None
     if schema_is_current(version, location):
         return  # the usual case: one query
+    if readonly:
+        if version is None:
+            raise StoreError(f"there is no runconfig store at {location}")
+        raise StoreError(
+            f"{location} was written by an older runconfig (schema {version}); reading does "
+            f"not upgrade it: run `runconfig init-store {location}` (or any run) to upgrade it"
+        )
     with conn.transaction():
         conn.execute(_MIGRATION_LOCK)
         if (
@@ -137,8 +151,9 @@ class PostgresStore(SqlStore):
     dialect = "postgresql"
     _probe_order = True
     _leaf_arrays = True  # new leaves as arrays: see runconfig.store._sql.Statements
+    _statements = PostgresStatements  # text without NUL, sorted by a prefix: see there
 
-    def __init__(self, url: str, *, create: bool = True) -> None:
+    def __init__(self, url: str, *, create: bool = True, readonly: bool = False) -> None:
         psycopg = _import_psycopg()
         conninfo, extra, schema, location = parse_url(url)
         self._errors = (psycopg.Error,)
@@ -151,7 +166,9 @@ class PostgresStore(SqlStore):
             reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise StoreError(f"cannot connect to the runconfig store {location}: {reason}") from e
         try:
-            _prepare(conn, location, schema, create)
+            _prepare(conn, location, schema, create, readonly)
+            if readonly:  # the server refuses any write made on this connection
+                conn.execute("SET default_transaction_read_only = on")
         except psycopg.Error as e:
             conn.close()
             raise StoreError(f"cannot open the runconfig store {location}: {e}") from e
@@ -159,6 +176,7 @@ class PostgresStore(SqlStore):
             conn.close()
             raise
         super().__init__(conn, location, "%s")
+        self.readonly = readonly
         self._insert_returning = self._sql.insert_run + " RETURNING rid"
 
     def _transaction(self, write: bool) -> AbstractContextManager[object]:

@@ -33,11 +33,31 @@ Schema 3 adds ``rc_files``, the artifact tables, ``rc_runs.entity`` (wandb's, re
 and ``rc_runs.meta``, a JSON object of what a run records beyond its columns: ``metrics``
 (its ``define_metric`` definitions), ``alerts``, ``labels``, ``preempting``, ``settings``,
 ``code``.
+
+Schema 4 lets PostgreSQL hold whatever SQLite holds. A btree entry there is at most 2,704
+bytes, so the text index no longer holds ``txt`` whole but ``txt_key``, its first
+:data:`TEXT_KEY` characters (a stored generated column, so that an index-only scan can
+answer a range); queries compare ``txt_key`` and, for a literal that long, ``txt`` too
+(see :mod:`runconfig.query`). ``txt`` is kept escaped (:func:`runconfig._entries.
+postgres_text`), as PostgreSQL's text cannot hold a NUL. On both engines a NUL in a key is
+written ``\\`0`` in ``path`` (see :mod:`runconfig._paths`).
 """
 
 from __future__ import annotations
 
-__all__ = ["ENTRY_INDEXES", "MIGRATIONS", "RUN_COLUMNS", "SCHEMA_VERSION"]
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+__all__ = ["ENTRY_INDEXES", "MIGRATIONS", "RUN_COLUMNS", "SCHEMA_VERSION", "TEXT_KEY", "Step"]
+
+# The characters of txt that PostgreSQL's text index holds (txt_key): at most 1 KB of
+# UTF-8, which leaves room in a 2,704-byte index entry for a path of 1.6 KB. Prefixes this
+# long almost never tie, so a range read off the index is about as narrow as on the text.
+TEXT_KEY = 256
+
+Step = str | Callable[[Callable[..., Any]], None]
+"""A step of a migration: an SQL statement, or a function given the connection's
+``execute(sql, params)`` (for rewrites that SQL cannot do on that engine)."""
 
 # The columns of rc_runs that the query language can name as ``run.<column>``, with the
 # kind of value they hold ('s' string, 'n' number, 'b' bool, 'l' JSON list).
@@ -226,15 +246,52 @@ _V3 = [
     "CREATE INDEX rc_artifact_uses_rid ON rc_artifact_uses (rid)",
 ]
 
-# MIGRATIONS[n] takes a store from version n to n + 1 (version 0: empty): statements for
-# both engines, or per engine.
-MIGRATIONS: list[list[str] | dict[str, list[str]]] = [_V1, _V2, _V3]
+
+def _nul_free_paths(execute: Callable[..., Any]) -> None:
+    """Rewrite the SQLite paths that hold a NUL (keys written before schema 4) as schema 4
+    writes them, ``\\`0``. SQLite's replace() stops at a NUL, so this is done here; a NUL
+    was only ever written inside backticks, where ``\\`0`` was not yet a spelling, so no
+    path can take another's place."""
+    rows = execute(
+        "SELECT rid, section, path FROM rc_entries WHERE instr(CAST(path AS BLOB), X'00') > 0"
+    ).fetchall()
+    for rid, section, path in rows:
+        execute(
+            "UPDATE rc_entries SET path = ? WHERE rid = ? AND section = ? AND path = ?",
+            (path.replace("\x00", "`0"), rid, section, path),
+        )
+
+
+# Version 4 (see the module docstring). On PostgreSQL: the strings holding a U+0001 (none
+# can hold a NUL yet) are escaped, their text kept in value; the text index is dropped
+# before the column is added, so the table's rewrite does not rebuild it for nothing.
+_V4: dict[str, list[Step]] = {
+    "sqlite": [_nul_free_paths],
+    "postgresql": [
+        "UPDATE rc_entries SET value = COALESCE(value, to_json(txt)::text), "
+        "txt = replace(txt, chr(1), chr(1) || chr(2)) WHERE kind = 's' AND strpos(txt, chr(1)) > 0",
+        "DROP INDEX rc_entries_txt",
+        'ALTER TABLE rc_entries ADD COLUMN txt_key TEXT COLLATE "C" '
+        f"GENERATED ALWAYS AS (left(txt, {TEXT_KEY})) STORED",
+        "CREATE INDEX rc_entries_txt ON rc_entries (section, path, txt_key) INCLUDE (rid) "
+        "WHERE txt_key IS NOT NULL",
+        # The paths that hold a text longer than its key (a superset: bytes, not
+        # characters; octet_length() reads no TOASTed text): only where one does must a
+        # sort break the keys' ties by the texts, which costs it a quarter more.
+        "CREATE INDEX rc_entries_long ON rc_entries (section, path) "
+        f"WHERE octet_length(txt) > {TEXT_KEY}",
+    ],
+}
+
+# MIGRATIONS[n] takes a store from version n to n + 1 (version 0: empty): steps for both
+# engines, or per engine.
+MIGRATIONS: list[Sequence[Step] | Mapping[str, Sequence[Step]]] = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def statements(version: int, dialect: str) -> list[str]:
-    """The statements that migrate a store at ``version`` to the next, for ``dialect``."""
+def statements(version: int, dialect: str) -> list[Step]:
+    """The steps that migrate a store at ``version`` to the next, for ``dialect``."""
     params = _DIALECT[dialect]
     migration = MIGRATIONS[version]
-    listed = migration[dialect] if isinstance(migration, dict) else migration
-    return [s.format(**params) for s in listed]
+    listed = migration[dialect] if isinstance(migration, Mapping) else migration
+    return [s.format(**params) if isinstance(s, str) else s for s in listed]

@@ -8,16 +8,18 @@ instead of failing when a read lock cannot be upgraded.
 
 from __future__ import annotations
 
-import functools
 import os
-import re
+import random
 import sqlite3
+import time
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from itertools import chain
 from types import TracebackType
 from typing import Any
 
+from runconfig._regex import search
 from runconfig.errors import StoreError
 from runconfig.store import schema
 from runconfig.store._common import BATCH, SqlStore, migrate, schema_is_current
@@ -31,16 +33,18 @@ BIG_LOAD = 5000  # runs in one bulk_insert from which the entry indexes are rebu
 LOAD_PARAMETERS = 900  # parameters to a statement of a bulk load (older SQLite allows 999)
 
 
-@functools.lru_cache(maxsize=256)
-def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _sqlite_header(path: str) -> bool:
+    """Whether the file starts as an SQLite database does."""
+    with open(path, "rb") as f:
+        return f.read(16) == b"SQLite format 3\x00"
 
 
 def _regexp(pattern: str | None, value: Any) -> int:
-    """``value REGEXP pattern`` for the query language: ``re.search``; NULL never matches."""
+    """``value REGEXP pattern`` for the query language: RE2's search, linear in the text
+    (:mod:`runconfig._regex`); NULL never matches."""
     if pattern is None or value is None:
         return 0
-    return 1 if _compile(pattern).search(value if isinstance(value, str) else str(value)) else 0
+    return 1 if search(pattern, value if isinstance(value, str) else str(value)) else 0
 
 
 class _Transaction(AbstractContextManager[None]):
@@ -80,15 +84,31 @@ def _schema_version(conn: sqlite3.Connection, path: str) -> int | None:
                 "(it has tables, but no rc_meta)"
             ) from None
         return None
-    if row is None:
+    if row is None:  # runconfig always writes it: a damaged page is the likely cause
+        verdict = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if verdict != "ok":
+            raise damaged(path, sqlite3.DatabaseError(verdict))
         raise StoreError(f"{path} is not a runconfig store: its rc_meta has no schema_version")
     return int(row[0])
 
 
-def _prepare(conn: sqlite3.Connection, path: str) -> None:
-    """Check the schema; create it in a new file or migrate an older one."""
-    if schema_is_current(_schema_version(conn, path), path):
-        return  # the usual case: one query
+def _prepare(conn: sqlite3.Connection, path: str, readonly: bool) -> None:
+    """Check the schema; create it in a new file or migrate an older one (never when
+    ``readonly``: reading leaves a file as it found it)."""
+    version = _schema_version(conn, path)
+    if schema_is_current(version, path):
+        _probe(conn)
+        return  # the usual case
+    if readonly:
+        if version is None:
+            raise StoreError(
+                f"{path} is not a runconfig store: the file is empty. A run's init() makes "
+                f"a store, and so does `runconfig init-store {path}`"
+            )
+        raise StoreError(
+            f"{path} was written by an older runconfig (schema {version}); reading does not "
+            f"upgrade it: run `runconfig init-store {path}` (or any run) to upgrade it"
+        )
     # The journal mode is kept in the file: set once, when the schema is first written.
     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
@@ -98,22 +118,74 @@ def _prepare(conn: sqlite3.Connection, path: str) -> None:
             migrate(conn.execute, version or 0, "sqlite")
 
 
-def _connect(path: str, create: bool) -> sqlite3.Connection:
+def _prepare_patiently(conn: sqlite3.Connection, path: str, readonly: bool) -> None:
+    """:func:`_prepare`, tried again while another process makes or migrates the store.
+
+    Two processes making one new store at once: one switching the file to WAL while the
+    other reads or writes it in its first (rollback) journal mode can deadlock, and SQLite
+    then answers "locked" at once, not after its busy timeout. The loser tries again, as
+    the timeout would have it wait."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            _prepare(conn, path, readonly)
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.01, 0.05))
+
+
+def _probe(conn: sqlite3.Connection) -> None:
+    """Read the first pages of each table and index, where damage to a file is most often
+    seen (a cheap check: three short reads; a damaged page elsewhere is found when read,
+    and reported the same way). ``PRAGMA quick_check`` would read the whole file."""
+    conn.execute("SELECT rid FROM rc_runs ORDER BY rid DESC LIMIT 1").fetchall()
+    conn.execute("SELECT rid FROM rc_entries LIMIT 1").fetchall()
+    conn.execute(
+        "SELECT num FROM rc_entries INDEXED BY rc_entries_num WHERE num IS NOT NULL LIMIT 1"
+    ).fetchall()
+
+
+def damaged(path: str, error: BaseException) -> StoreError:
+    """The error for a file whose pages are damaged: what to run to check it."""
+    return StoreError(
+        f"{path} is damaged ({error}); runconfig will not write to it. Check it with "
+        f'`sqlite3 {path} "PRAGMA integrity_check"` and restore it from a copy'
+    )
+
+
+_DAMAGE = (11, 26)  # SQLITE_CORRUPT and SQLITE_NOTADB: the low byte of extended codes too
+
+
+def _is_damage(error: BaseException) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return (isinstance(code, int) and code & 0xFF in _DAMAGE) or "malformed" in str(error)
+
+
+def _connect(path: str, create: bool, readonly: bool = False) -> sqlite3.Connection:
     if os.path.isdir(path):
         raise StoreError(f"{path} is a directory, not a runconfig store file")
     exists = os.path.exists(path)
     verb = "open" if exists else "create"
     if not exists:
-        if not create:
+        if not create or readonly:
             raise StoreError(f"there is no runconfig store at {path}")
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
         except OSError as e:
             raise StoreError(f"cannot create the runconfig store {path}: {e.strerror}") from e
     try:
-        conn = sqlite3.connect(
-            path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
-        )
+        if readonly:  # the file as it is: SQLite refuses every write on this connection
+            target = "file:" + urllib.parse.quote(path) + "?mode=ro"
+            conn = sqlite3.connect(
+                target, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None,
+                check_same_thread=False,
+            )  # fmt: skip
+        else:
+            conn = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+            )
     except sqlite3.Error as e:
         raise StoreError(f"cannot {verb} the runconfig store {path}: {e}") from e
     try:
@@ -122,11 +194,13 @@ def _connect(path: str, create: bool) -> sqlite3.Connection:
         # rids are never reused (AUTOINCREMENT), so no entry can outlive its run.
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("PRAGMA synchronous = NORMAL")
-        _prepare(conn, path)
+        _prepare_patiently(conn, path, readonly)
     except sqlite3.DatabaseError as e:
         conn.close()
-        if "not a database" in str(e):
+        if "not a database" in str(e) and os.path.getsize(path) >= 100 and not _sqlite_header(path):
             raise StoreError(f"{path} is not a runconfig store: not an SQLite database") from e
+        if _is_damage(e):
+            raise damaged(path, e) from e
         raise StoreError(f"cannot {verb} the runconfig store {path}: {e}") from e
     except BaseException:
         conn.close()
@@ -147,12 +221,20 @@ class SQLiteStore(SqlStore):
     _null_markers = True  # None binds slowly in sqlite3: see runconfig.store._sql
     _integrity_error = sqlite3.IntegrityError
 
-    def __init__(self, path: str, *, create: bool = True) -> None:
+    def __init__(self, path: str, *, create: bool = True, readonly: bool = False) -> None:
         path = os.path.abspath(os.path.expanduser(path))
-        conn = _connect(path, create)
+        conn = _connect(path, create, readonly)
         super().__init__(conn, path, "?")
+        self.readonly = readonly
         self._write = _Transaction(conn, "BEGIN IMMEDIATE")
         self._read = _Transaction(conn, "BEGIN")
+
+    def _driver_error(self, action: str, error: BaseException) -> StoreError:
+        if _is_damage(error):
+            return damaged(self.location, error)
+        if self.readonly and "readonly" in str(error):
+            return StoreError(f"cannot {action}: {self.location} was opened for reading only")
+        return super()._driver_error(action, error)
 
     def _transaction(self, write: bool) -> AbstractContextManager[None]:
         return self._write if write else self._read
