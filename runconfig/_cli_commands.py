@@ -30,12 +30,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Group(click.Group):
-    """Turns runconfig's errors into one line on stderr and exit status 1."""
+    """Turns every error of a command into one line on stderr and exit status 1: the
+    message of runconfig's errors, the type and first line of anything else. The group's
+    ``--debug`` shows the traceback instead."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own: usage errors (status 2), exits, aborts
         except RunconfigError as e:
+            if ctx.params.get("debug"):
+                raise
             raise click.ClickException(str(e)) from None
         except BrokenPipeError:
             # The reader went away (`runconfig runs | head`): stop quietly.
@@ -45,6 +51,32 @@ class _Group(click.Group):
             except (OSError, ValueError, AttributeError):
                 pass
             ctx.exit(1)
+        except Exception as e:  # a bug, or a failure nobody foresaw: one line all the same
+            if ctx.params.get("debug"):
+                raise
+            raise click.ClickException(_one_line(e)) from None
+
+
+def _one_line(error: BaseException) -> str:
+    """An unforeseen error as one line: its type, the first line of its message, and how
+    to see more."""
+    lines = str(error).strip().splitlines()
+    first = lines[0] if lines else ""
+    if len(first) > 300:
+        first = first[:300] + "..."
+    text = f"{type(error).__name__}: {first}" if first else type(error).__name__
+    return f"{text} (runconfig --debug ... shows the traceback)"
+
+
+def timeout_option(f: F) -> F:
+    """``--timeout``, on the commands that query the store."""
+    return click.option(
+        "--timeout",
+        metavar="SECONDS",
+        type=click.FloatRange(min=0),
+        help="Stop a query that takes longer than this, with an error (0: no limit). "
+        "Default: $RUNCONFIG_QUERY_TIMEOUT, else 30.",
+    )(f)
 
 
 def store_option(f: F) -> F:
@@ -85,8 +117,13 @@ def _echo_err(message: str) -> None:
     help=f"The store, for every command (each command takes --store too; default: "
     f"${ENV_VAR}, else the nearest .runconfig/runs.db).",
 )
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="On an error, show the traceback instead of one line (for a bug report).",
+)
 @click.pass_context
-def cli(ctx: click.Context, store: str | None) -> None:
+def cli(ctx: click.Context, store: str | None, debug: bool) -> None:
     """Find, compare and export the configs of your ML runs.
 
     Runs are read from .runconfig/runs.db (found like git finds .git), or from the
@@ -138,6 +175,7 @@ def cli(ctx: click.Context, store: str | None) -> None:
     show_default=True,
     help="table fits the terminal; json prints every field of each run.",
 )
+@timeout_option
 @store_option
 def runs_command(
     project: str | None,
@@ -146,6 +184,7 @@ def runs_command(
     limit: int | None,
     columns: tuple[str, ...],
     fmt: str,
+    timeout: float | None,
     store: str | None,
 ) -> None:
     """List runs, newest first: the config keys that vary, and the summary metrics.
@@ -172,7 +211,13 @@ def runs_command(
         limit = DEFAULT_TABLE_LIMIT
     wanted = None if not limit else limit + 1  # one more tells that there are more
     with _api(store) as api:
-        runs = api.runs(project=project, where=where, order=list(order) or None, limit=wanted)
+        runs = api.runs(
+            project=project,
+            where=where,
+            order=list(order) or None,
+            limit=wanted,
+            timeout=timeout,
+        )
         location = api.store
     more = wanted is not None and len(runs) == wanted
     if more:
@@ -217,8 +262,16 @@ def runs_command(
 )
 @click.option("--origin", is_flag=True, help="Show where each config value came from.")
 @project_option
+@timeout_option
 @store_option
-def show_command(run: str, fmt: str, origin: bool, project: str | None, store: str | None) -> None:
+def show_command(
+    run: str,
+    fmt: str,
+    origin: bool,
+    project: str | None,
+    timeout: float | None,
+    store: str | None,
+) -> None:
     """Show a run: its config (with the notes of defaults files), summary and metadata.
 
     RUN is a run id or name.
@@ -232,7 +285,7 @@ def show_command(run: str, fmt: str, origin: bool, project: str | None, store: s
     from runconfig import _cli_output as out
 
     with _api(store) as api:
-        record = api.run(run, project)
+        record = api.run(run, project, timeout=timeout)
     text = (
         out.show_json(record, origin=origin)
         if fmt == "json"
@@ -254,9 +307,15 @@ def show_command(run: str, fmt: str, origin: bool, project: str | None, store: s
     help="json: {key: {run: value}}, a run that lacks the key left out.",
 )
 @project_option
+@timeout_option
 @store_option
 def diff_command(
-    runs: tuple[str, ...], show_all: bool, fmt: str, project: str | None, store: str | None
+    runs: tuple[str, ...],
+    show_all: bool,
+    fmt: str,
+    project: str | None,
+    timeout: float | None,
+    store: str | None,
 ) -> None:
     """Compare the configs of runs side by side: only the keys that differ.
 
@@ -274,7 +333,7 @@ def diff_command(
     if len(runs) < 2:
         raise click.UsageError("diff needs two runs or more")
     with _api(store) as api:
-        records = [api.run(r, project) for r in runs]
+        records = [api.run(r, project, timeout=timeout) for r in runs]
     changed = diff(records, all=show_all)
     if fmt == "json":
         click.echo(out.diff_json(records, changed), nl=False)
@@ -303,9 +362,15 @@ def diff_command(
     help="yaml (default), json, or wandb's config.yaml form (key: {desc, value}).",
 )
 @project_option
+@timeout_option
 @store_option
 def export_command(
-    run: str, output: str | None, fmt: str | None, project: str | None, store: str | None
+    run: str,
+    output: str | None,
+    fmt: str | None,
+    project: str | None,
+    timeout: float | None,
+    store: str | None,
 ) -> None:
     """Write a run's config as a file that init(config=FILE) takes back exactly.
 
@@ -323,7 +388,7 @@ def export_command(
     if fmt is None:
         fmt = "json" if output is not None and output.lower().endswith(".json") else "yaml"
     with _api(store) as api:
-        record = api.run(run, project)
+        record = api.run(run, project, timeout=timeout)
     text = record.export(fmt)
     started = f"# started with: {record.command}" if record.command else ""
     if started and fmt != "json":
@@ -485,5 +550,5 @@ def run_command(command: tuple[str, ...], store: str | None) -> None:
     launch(command, store)
 
 
-# The commands about files and artifacts, in a module of their own, join the group here.
-from runconfig import _cli_files  # noqa: E402, F401
+# The commands about files, artifacts and the store, in modules of their own, join here.
+from runconfig import _cli_files, _cli_store  # noqa: E402, F401

@@ -30,6 +30,7 @@ from runconfig.store import (
     open_store,
     resolve_location,
 )
+from runconfig.values import surrogate_at
 
 if TYPE_CHECKING:
     import yaml
@@ -180,7 +181,7 @@ class RunRecord:
     def files(self) -> list[FileRecord]:
         """The files of the run's folder that the store recorded (path, kind, size,
         sha256); :func:`runconfig.restore` brings one back."""
-        store = open_store(self.store, create=False)
+        store = open_store(self.store, readonly=True)
         try:
             data = store.get_run(self.id, with_history=False)
             return store.list_files(data.rid) if data is not None and data.rid is not None else []
@@ -199,7 +200,7 @@ class RunRecord:
         from runconfig._places import objects_root
         from runconfig.artifacts import Artifact
 
-        store = open_store(self.store, create=False)
+        store = open_store(self.store, readonly=True)
         try:
             data = store.get_run(self.id, with_history=False)
             if data is None or data.rid is None:
@@ -559,6 +560,18 @@ def _sqlite_file(location: str) -> str | None:
     return os.path.abspath(os.path.expanduser(location))
 
 
+def _not_text(what: str, text: str) -> str | None:
+    """Why ``text``, a name to look for, cannot be in any store (a lone surrogate, which
+    no UTF-8 spells: a byte that is not UTF-8, from the command line), or None."""
+    at = surrogate_at(text) if isinstance(text, str) else -1
+    if at < 0:
+        return None
+    return (
+        f"the {what} {text!r} holds {text[at]!r} at index {at}, a lone surrogate, which is "
+        "not text (a byte that is not UTF-8?)"
+    )
+
+
 def _validate_order(keys: Sequence[OrderKey], spec: str | Sequence[str]) -> None:
     from runconfig.store.schema import RUN_COLUMNS
 
@@ -593,7 +606,10 @@ class Api:
         if not create and path is not None and not os.path.exists(path):
             raise StoreError(_no_store_message(store, path))
         self._location = location
-        self._store: RunStore = open_store(location, create=create)
+        # Reading never writes: the store is opened for reading unless asked to create it
+        # (imports), and a missing, empty or older store is refused rather than made.
+        self._store: RunStore = open_store(location, create=create, readonly=not create)
+        self._writable: RunStore | None = self._store if create else None
 
     @property
     def store(self) -> str:
@@ -609,6 +625,7 @@ class Api:
         filters: Mapping[str, Any] | None = None,
         *,
         per_page: int | None = None,
+        timeout: float | None = None,
     ) -> RunList:
         """Runs matching a query, sorted.
 
@@ -617,9 +634,15 @@ class Api:
         given: runs matching both); ``order`` is ``"summary.val_loss"``, ``"-summary.acc"``
         or a list of them (missing values last). Default order: newest first. ``per_page``
         is accepted for wandb's signature and ignored. One read of the store.
+
+        ``timeout``: the seconds the read may take, past which it stops on the server too
+        and raises :class:`~runconfig.errors.QueryError`. Default (None): the
+        ``RUNCONFIG_QUERY_TIMEOUT`` variable, else 30 s; ``0``: no limit.
         """
         if limit is not None and limit < 0:
             raise ValueError(f"limit must be at least 0, got {limit}")
+        if project is not None and (problem := _not_text("project", project)):
+            raise QueryError(problem)
         fragment = None
         keys: list[OrderKey] = []
         if where or filters or order:  # the query language costs an import: only if used
@@ -638,21 +661,29 @@ class Api:
             fragment = compile_query(node, self._store.dialect) if node is not None else None
             keys = parse_order(order) if order else []
             _validate_order(keys, order or "")
-        found = self._store.find_runs(project=project, where=fragment, order=keys, limit=limit)
+        found = self._store.find_runs(
+            project=project, where=fragment, order=keys, limit=limit, timeout=timeout
+        )
         return RunList(RunRecord.from_data(d, self._location) for d in found)
 
-    def run(self, id_or_name: str, project: str | None = None) -> RunRecord:
+    def run(
+        self, id_or_name: str, project: str | None = None, *, timeout: float | None = None
+    ) -> RunRecord:
         """One run by id or name (its history included). A name that several projects
         use raises :class:`~runconfig.errors.StoreError` naming them: pass ``project``.
 
         A run's :attr:`~runconfig.Run.path` (``entity/project/id``, wandb's form) and
-        :attr:`~runconfig.Run.url` (``<store>#<id>``) are taken too."""
-        data = self._store.get_run(id_or_name, project)
+        :attr:`~runconfig.Run.url` (``<store>#<id>``) are taken too. ``timeout`` as for
+        :meth:`runs`."""
+        for what, text in (("run id or name", id_or_name), ("project", project)):
+            if text is not None and (problem := _not_text(what, text)):
+                raise RunNotFoundError(f"no run with id or name {id_or_name!r}: {problem}")
+        data = self._store.get_run(id_or_name, project, timeout=timeout)
         if data is None and "#" in id_or_name:
-            data = self._store.get_run(id_or_name.rpartition("#")[2], project)
+            data = self._store.get_run(id_or_name.rpartition("#")[2], project, timeout=timeout)
         elif data is None and "/" in id_or_name:
             parts = id_or_name.split("/")
-            data = self._store.get_run(parts[-1], project or parts[-2])
+            data = self._store.get_run(parts[-1], project or parts[-2], timeout=timeout)
         if data is None:
             where = f" in project {project!r}" if project else ""
             raise RunNotFoundError(f"no run with id or name {id_or_name!r}{where} in {self.store}")
@@ -703,7 +734,7 @@ class Api:
             if data is not None and data.rid is not None:
                 rids.append(data.rid)
                 folders.append(run_dir(data, self._location))
-        deleted = self._store.delete_runs(rids)
+        deleted = self._writer().delete_runs(rids)
         for folder in folders:
             shutil.rmtree(folder, ignore_errors=True)
         return deleted
@@ -713,7 +744,7 @@ class Api:
         data = self._store.get_run(run.id, with_history=False)
         if data is None or data.rid is None:
             raise RunNotFoundError(f"no run with id {run.id!r} in {self.store}")
-        self._store.update_run(data.rid, tags=list(dict.fromkeys(tags)))
+        self._writer().update_run(data.rid, tags=list(dict.fromkeys(tags)))
         return self.run(run.id)
 
     def import_runs(
@@ -744,7 +775,7 @@ class Api:
                     batch = []
             yield from self._new_runs(batch, seen, if_exists, on_exists)
 
-        return self._store.bulk_insert(checked())
+        return self._writer().bulk_insert(checked())
 
     def _new_runs(
         self,
@@ -772,7 +803,7 @@ class Api:
             seen.add(run.id)
             fresh.append(run)
         if doomed:
-            self._store.delete_runs(doomed)
+            self._writer().delete_runs(doomed)
         return fresh
 
     def _stored_ids(self, ids: list[str]) -> dict[str, int]:
@@ -792,9 +823,18 @@ class Api:
                 stored[run_id] = data.rid
         return stored
 
+    def _writer(self) -> RunStore:
+        """The store opened for writing, for the Api's few writes (delete, tags, imports):
+        a connection of its own, opened on the first of them."""
+        if self._writable is None:
+            self._writable = open_store(self._location, create=False)
+        return self._writable
+
     def close(self) -> None:
-        """Release the store's connection."""
+        """Release the store's connections."""
         self._store.close()
+        if self._writable is not None and self._writable is not self._store:
+            self._writable.close()
 
     def __enter__(self) -> Api:
         return self

@@ -115,6 +115,7 @@ from collections.abc import (
     Callable,
     Collection,
     ItemsView,
+    Iterable,
     Iterator,
     KeysView,
     Mapping,
@@ -159,7 +160,7 @@ from runconfig.errors import (
     ConfigValueError,
     LockedKeyWarning,
 )
-from runconfig.values import user_stacklevel
+from runconfig.values import check_text, surrogate_at, user_stacklevel
 
 __all__ = ["Callback", "Config", "ConfigList", "ConfigNode"]
 
@@ -274,7 +275,8 @@ class Config(ConfigNode):
 
     def _set(self, key: str, value: Any, frame: Any) -> None:
         # The hot path, for a scalar on a plain top-level key without locks; it follows
-        # the rules of _commit, which handles every other case.
+        # the rules of _commit, which handles every other case (non-ASCII text too: it
+        # checks that the text can be stored).
         if (
             type(value) in _ATOM_TYPES
             and type(key) is str
@@ -282,6 +284,8 @@ class Config(ConfigNode):
             and key[0] != "-"
             and key[-1] != "-"
             and not self._locks
+            and key.isascii()
+            and (type(value) is not str or value.isascii())
         ):
             old = _dget(self, key, _MISSING)
             if old is not _MISSING:
@@ -435,9 +439,12 @@ class Config(ConfigNode):
         usual ``update()`` (a dict of hyperparameters, ``vars(args)``), which
         :meth:`_add_atoms` applies without planning each key. The checks run in C."""
         keys = values.keys()
+        if not _plain_keys(keys):
+            return False
+        types = set(map(type, values.values()))
         return (
-            _plain_keys(keys)
-            and set(map(type, values.values())) <= _ATOM_TYPES
+            types <= _ATOM_TYPES
+            and (str not in types or _storable_strings(values.values()))
             and _dkeys(self).isdisjoint(keys)
             and (not self._locks or {p[0] for p in self._locks}.isdisjoint(keys))
         )
@@ -528,6 +535,7 @@ class Config(ConfigNode):
                     raise _change_error(path, existing, value)
             elif blocker is not None and not allow:
                 raise _under_leaf_error(path, value, blocker)
+            _check_storable(path, value)
             changes.append(_change((path, value, origin, desc)))
         if changes:
             if self._callback is not None:
@@ -801,7 +809,24 @@ def _plain_keys(keys: Collection[Any]) -> bool:
     text = "\x00".join(keys)
     return not (
         "" in keys or text[:1] == "-" or text[-1:] == "-" or "\x00-" in text or "-\x00" in text
-    )
+    ) and (text.isascii() or surrogate_at(text) < 0)
+
+
+def _storable_strings(values: Iterable[Any]) -> bool:
+    """Whether no ``str`` among ``values`` holds a lone surrogate (see :func:`_check_storable`)."""
+    text = "".join([v for v in values if type(v) is str])
+    return text.isascii() or surrogate_at(text) < 0
+
+
+def _check_storable(path: tuple[str, ...], value: Any) -> None:
+    """Refuse a key or a string value that holds a lone surrogate: no store can keep it
+    (its UTF-8 does not exist), and the store's error would name no key. Values that are
+    not atoms were checked by :func:`~runconfig.values.sanitize`."""
+    for i, segment in enumerate(path):
+        if not segment.isascii():
+            check_text(segment, format_path(path[: i + 1]), is_key=True)
+    if type(value) is str and not value.isascii():
+        check_text(value, format_path(path))
 
 
 def _listed_below(source: Any, rel: tuple[str, ...], use_origins: bool) -> bool:

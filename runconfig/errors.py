@@ -89,7 +89,17 @@ class QueryError(RunconfigError, ValueError):
         self.position = position
         text = message
         if query and position is not None:
-            text = f"{message}\n  {query}\n  {' ' * position}^"
+            # A lone surrogate (not text) would make the message unprintable: it shows as
+            # U+FFFD, one column wide, so the caret stays under its column.
+            shown = query if query.isascii() else _replace_surrogates(query)
+            column = position
+            if len(shown) > _SHOWN:  # a long query: the part around the column
+                start = max(0, min(position - _SHOWN // 2, len(shown) - _SHOWN))
+                end = start + _SHOWN
+                column = position - start + (3 if start else 0)
+                shown = ("..." if start else "") + shown[start:end]
+                shown += "..." if end < len(query) else ""
+            text = f"{message}\n  {shown}\n  {' ' * column}^"
         super().__init__(text)
 
 
@@ -99,6 +109,13 @@ class StoreError(RunconfigError, OSError):
 
 class LockedKeyWarning(UserWarning):
     """A write to a key that a sweep (or another controller) locked was ignored."""
+
+
+_SHOWN = 100  # characters of a query shown under a QueryError's message
+
+
+def _replace_surrogates(text: str) -> str:
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

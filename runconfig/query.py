@@ -29,7 +29,7 @@ Grammar (EBNF; keywords are case-insensitive, whitespace is free between tokens)
               | path , "~" , string
               | scalar , [ "not" ] , "in" , path ;
     path      = [ ( "config" | "summary" | "run" ) , "." ] , segment , { "." , segment } ;
-    segment   = name | "`" , { any character but "`" | "``" } , "`" ;
+    segment   = name | "`" , { any character but "`" | "``" | "`0" } , "`" ;
     name      = ( letter | "_" ) , { letter | digit | "_" | "-" } ;
     literal   = scalar | list ;
     list      = "[" , [ literal , { "," , literal } , [ "," ] ] , "]" ;
@@ -67,11 +67,15 @@ Semantics (a run "holds" a value at a path; missing keys hold nothing):
 ``or``. A run field (``run.group``) is never missing: unset, it holds null.
 
 Limits: numbers compare as 64-bit floats, so integers beyond 2**53 compare by their nearest
-float (list elements are compared exactly up to 2**63). Regular expressions are checked with
-Python's :mod:`re` and run by the engine (Python's ``re.search`` in SQLite, POSIX ARE in
-PostgreSQL): keep to the portable subset (classes like ``[a-z0-9]``, anchors ``^ $``,
-alternation, groups, quantifiers ``* + ? {m,n}``); ``.`` and ``$`` treat a newline
-differently in the two engines.
+float (list elements are compared exactly up to 2**63). Regular expressions are RE2's
+(:mod:`runconfig._regex`: linear in the text, so no pattern can hang a query), checked when
+the query is parsed, and run by RE2 on SQLite and in :func:`evaluate`, by PostgreSQL's own
+engine there: keep to the portable subset (classes like ``[a-z0-9]``, anchors ``^ $``,
+alternation, groups, quantifiers ``* + ? {m,n}`` up to 255), which both read alike, newlines
+included (``.`` matches one, ``$`` is the end of the text). A query nests at most
+:data:`MAX_DEPTH` levels (parentheses, ``not``, lists in lists) and a number literal is at
+most :data:`MAX_NUMBER_LENGTH` characters; text must be Unicode (no lone surrogate, as a
+byte that is not UTF-8 becomes when it is decoded with ``surrogateescape``).
 """
 
 from __future__ import annotations
@@ -79,15 +83,17 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, NoReturn, TypeAlias
 
-from runconfig._entries import canonical_json
+from runconfig._entries import canonical_json, postgres_text
 from runconfig._paths import KEYWORDS, format_path
-from runconfig.errors import QueryError, did_you_mean
+from runconfig._regex import regex_problem
+from runconfig.errors import QueryError, UsageTypeError, did_you_mean
 from runconfig.store.base import OrderKey, SqlFragment
-from runconfig.store.schema import COLUMN_NAMES, RUN_COLUMNS
+from runconfig.store.schema import COLUMN_NAMES, RUN_COLUMNS, TEXT_KEY
+from runconfig.values import surrogate_at
 
 __all__ = [
     "And",
@@ -109,6 +115,19 @@ __all__ = [
 
 Value: TypeAlias = "bool | int | float | str | tuple[Value, ...] | None"
 """A literal: a JSON scalar, or a tuple for a list literal."""
+
+MAX_DEPTH = 100
+"""Levels a query may nest: parentheses, ``not``, lists within lists, wandb's ``$and`` /
+``$or`` / ``$not``. Deeper ones raise :class:`QueryError` (the parser, the compiler and
+:func:`evaluate` recurse once per level, and SQLite refuses deep expressions)."""
+MAX_NUMBER_LENGTH = 1000
+"""Characters a number literal may have (an integer of 1,000 digits is far past any
+float: it compares as infinity). Python refuses to read integers of more than 4,300."""
+_MAX_INT_BITS = 3322  # the bits of 10**1000 - 1: an int of (about) 1,000 digits at most
+# and/or/not levels of a tree: a parsed query has at most two per level it nests ('(a or
+# b and (...))') and one per 'not', so only trees built by hand reach this.
+_MAX_TREE_DEPTH = 2 * MAX_DEPTH + 2
+_TOO_DEEP = f"the query nests and, or and not more than {_MAX_TREE_DEPTH} levels deep"
 
 COMPARE_OPS = ("==", "!=", "<", "<=", ">", ">=")
 _ORDERING = frozenset({"<", "<=", ">", ">="})
@@ -198,11 +217,17 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _value_problem(value: object) -> str | None:
+def _value_problem(value: object, depth: int = 0) -> str | None:
     if isinstance(value, (tuple, list)):
-        return next((p for v in value if (p := _value_problem(v))), None)
+        if depth >= MAX_DEPTH:
+            return f"a list nested more than {MAX_DEPTH} levels deep"
+        return next((p for v in value if (p := _value_problem(v, depth + 1))), None)
     if isinstance(value, float) and math.isnan(value):
         return "NaN is equal to nothing: compare with a number"
+    if isinstance(value, str) and (at := surrogate_at(value)) >= 0:
+        return _not_text(value, at)
+    if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+        return f"an integer of more than {MAX_NUMBER_LENGTH:,} digits"
     ok = value is None or isinstance(value, (bool, int, float, str))
     return None if ok else f"not a query value: {value!r}"
 
@@ -229,7 +254,12 @@ def _atom_problem(node: Compare | Membership | Regex | Exists) -> str | None:
         return f"bad path: section {path.section!r}, keys {path.segments!r}"
     if path.section == "r" and path.segments[0] not in RUN_COLUMNS:
         name = path.segments[0]
-        return f"unknown run field '{name}'{did_you_mean(name, RUN_COLUMNS)}"
+        return f"unknown run field {name!r}{did_you_mean(name, RUN_COLUMNS)}"
+    for segment in path.segments:
+        if not isinstance(segment, str):
+            return f"bad path: keys are strings, not {type(segment).__name__}"
+        if (at := surrogate_at(segment)) >= 0:
+            return f"key {segment!r}: {_not_text(segment, at)}"
     if isinstance(node, Compare):
         return _compare_problem(node.op, node.value)
     if isinstance(node, Membership):
@@ -238,13 +268,16 @@ def _atom_problem(node: Compare | Membership | Regex | Exists) -> str | None:
 
 
 def _regex_problem(pattern: object) -> str | None:
-    if not isinstance(pattern, str):
-        return "'~' needs a string (a regular expression)"
-    try:
-        re.compile(pattern)
-    except re.error as e:
-        return f"bad regular expression: {e}"
-    return None
+    if isinstance(pattern, str) and (at := surrogate_at(pattern)) >= 0:
+        return _not_text(pattern, at)
+    return regex_problem(pattern)
+
+
+def _not_text(text: str, at: int) -> str:
+    return (
+        f"{text[at]!r} at index {at} is a lone surrogate, not text (a byte that is not "
+        "UTF-8, decoded with surrogateescape?): no store holds one"
+    )
 
 
 # -- the lexer ------------------------------------------------------------------------------
@@ -255,9 +288,15 @@ class _Token(NamedTuple):
     pos: int
 
 
-_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
-_OPERATORS = ("==", "!=", "<=", ">=", "<", ">", "~")
+# One token after any whitespace, in one match (a list of 10,000 values is 20,000 tokens):
+# a number (starting with - . or an ASCII digit), a name, an operator, a punctuation mark.
+# Strings and backticked keys, and what is none of these, match no group.
+_LEXEME = re.compile(
+    r"\s*(?:(?P<number>(?=[-.0-9])-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_\-]*)"
+    r"|(?P<op>==|!=|<=|>=|<|>|~)"
+    r"|(?P<punct>[()\[\],.+-]))?"
+)
 # After these a "." starts a number (".5"); after a name it joins path segments.
 _VALUE_CONTEXT = frozenset({"op", "(", "[", ",", "keyword", ""})
 
@@ -279,58 +318,70 @@ def _read_quoted(text: str, start: int) -> tuple[str, int]:
 
 
 def _read_backticked(text: str, start: int) -> tuple[str, int]:
-    """A backticked key at ``start`` (a doubled backtick stands for one)."""
+    """A backticked key at ``start``: a doubled backtick stands for one, and ```0`` for a
+    NUL, as runconfig shows such a key (:mod:`runconfig._paths`)."""
     i, buf = start + 1, []
     while True:
         k = text.find("`", i)
         if k < 0:
             raise QueryError("unclosed '`'", text, start)
         buf.append(text[i:k])
-        if text.startswith("``", k):
-            buf.append("`")
+        if text.startswith(("``", "`0"), k):
+            buf.append("`" if text[k + 1] == "`" else "\x00")
             i = k + 2
         else:
             return "".join(buf), k + 1
 
 
 def _tokenize(text: str) -> list[_Token]:
+    if (at := surrogate_at(text)) >= 0:
+        raise QueryError(_not_text(text, at), text, at)
     tokens: list[_Token] = []
     i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        prev = tokens[-1].kind if tokens else ""
-        if c.isspace():
-            i += 1
+    while True:
+        lexeme = _LEXEME.match(text, i)
+        assert lexeme is not None  # every part of the pattern is optional
+        kind = lexeme.lastgroup
+        if kind is None:  # a string, a backticked key, the end, or a stray character
+            start = lexeme.end()
+            if start >= n:
+                break
+            c = text[start]
+            if c in "\"'":
+                value, i = _read_quoted(text, start)
+                tokens.append(_Token("string", text[start:i], value, start))
+            elif c == "`":
+                value, i = _read_backticked(text, start)
+                tokens.append(_Token("quoted", text[start:i], value, start))
+            else:
+                hint = {"=": ": did you mean '=='?", "!": ": write 'not' or '!='"}.get(c, "")
+                raise QueryError(f"unexpected character {c!r}{hint}", text, start)
             continue
-        start = i
-        number = _NUMBER.match(text, i) if c in "-.0123456789" else None
-        if number and (c != "." or prev in _VALUE_CONTEXT):
-            word = number.group()
-            i = number.end()
-            is_float = any(ch in word for ch in ".eE")
+        word = lexeme.group(kind)
+        start, i = lexeme.start(kind), lexeme.end()
+        if kind == "number":
+            if word[0] == "." and (tokens[-1].kind if tokens else "") not in _VALUE_CONTEXT:
+                tokens.append(_Token(".", ".", ".", start))  # a path's dot: `a.5` is a key
+                i = start + 1
+                continue
+            if len(word) > MAX_NUMBER_LENGTH:
+                raise QueryError(
+                    f"a number of {len(word):,} characters: at most {MAX_NUMBER_LENGTH:,}",
+                    text,
+                    start,
+                )
+            is_float = "." in word or "e" in word or "E" in word
             tokens.append(_Token("number", word, float(word) if is_float else int(word), start))
-        elif c in "\"'":
-            value, i = _read_quoted(text, i)
-            tokens.append(_Token("string", text[start:i], value, start))
-        elif c == "`":
-            value, i = _read_backticked(text, i)
-            tokens.append(_Token("quoted", text[start:i], value, start))
-        elif name := _NAME.match(text, i):
-            word = name.group()
-            i = name.end()
-            if word.lower() in KEYWORDS:
-                tokens.append(_Token("keyword", word, word.lower(), start))
+        elif kind == "name":
+            lower = word.lower()
+            if lower in KEYWORDS:
+                tokens.append(_Token("keyword", word, lower, start))
             else:
                 tokens.append(_Token("name", word, word, start))
-        elif op := next((o for o in _OPERATORS if text.startswith(o, i)), None):
-            i += len(op)
-            tokens.append(_Token("op", op, op, start))
-        elif c in "()[],.-+":
-            i += 1
-            tokens.append(_Token(c, c, c, start))
+        elif kind == "op":
+            tokens.append(_Token("op", word, word, start))
         else:
-            hint = {"=": ": did you mean '=='?", "!": ": write 'not' or '!='"}.get(c, "")
-            raise QueryError(f"unexpected character {c!r}{hint}", text, start)
+            tokens.append(_Token(word, word, word, start))
     tokens.append(_Token("end", "", None, n))
     return tokens
 
@@ -345,6 +396,14 @@ class _Parser:
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0  # the levels open: '(', 'not', '['
+
+    def deeper(self, tok: _Token) -> None:
+        """Open a level at ``tok``: the parser recurses once per level, so a limit keeps
+        a query of 1,000 '(' a QueryError, not a RecursionError."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.fail(f"the query nests more than {MAX_DEPTH} levels deep here", tok.pos)
 
     @property
     def tok(self) -> _Token:
@@ -401,18 +460,21 @@ class _Parser:
 
     def not_expr(self) -> Node:
         if self.at_keyword("not"):
-            self.advance()
-            return Not(self.not_expr())
+            self.deeper(self.advance())
+            node = Not(self.not_expr())
+            self.depth -= 1
+            return node
         return self.atom()
 
     def atom(self) -> Node:
         tok = self.tok
         if tok.kind == "(":
-            self.advance()
+            self.deeper(self.advance())
             node = self.or_expr()
             if self.tok.kind == "end":
                 self.fail("unclosed '('", tok.pos)
             self.expect(")", "')'")
+            self.depth -= 1
             return node
         if tok.kind == "keyword" and tok.value == "exists":
             self.advance()
@@ -488,7 +550,7 @@ class _Parser:
             self.advance()
             return {"true": True, "false": False, "null": None}[tok.value]
         if tok.kind == "[":
-            self.advance()
+            self.deeper(self.advance())
             items: list[Value] = []
             while self.tok.kind != "]":
                 if self.tok.kind != "end":
@@ -500,6 +562,7 @@ class _Parser:
                 elif self.tok.kind != "]":
                     self.unexpected("',' or ']'")
             self.advance()
+            self.depth -= 1
             return tuple(items)
         self.unexpected(f"a value after {after}" if after else "a value")
 
@@ -543,15 +606,34 @@ class _Parser:
         return Path(section, tuple(s for s, _ in segments), first.pos)
 
 
-def parse_query(text: str) -> Node:
+def parse_query(text: str | bytes) -> Node:
     """Parse a query into its AST.
 
     >>> parse_query('not lr < 0.01 and run.state == "finished"')  # doctest: +SKIP
     And((Not(Compare(Path('c', ('lr',)), '<', 0.01)), Compare(Path('r', ('state',)), ...)))
 
-    Raises :class:`QueryError` (a ``ValueError``) pointing at the offending column.
+    Raises :class:`QueryError` (a ``ValueError``) pointing at the offending column. Bytes
+    are read as UTF-8.
     """
-    return _Parser(text).query()
+    return _Parser(_query_text(text)).query()
+
+
+def _query_text(text: object) -> str:
+    """The text of a query given as ``str`` (or UTF-8 ``bytes``)."""
+    if isinstance(text, str):
+        return text
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            return bytes(text).decode("utf-8")
+        except UnicodeDecodeError as e:
+            shown = bytes(text).decode("utf-8", "replace")
+            column = len(bytes(text)[: e.start].decode("utf-8", "replace"))
+            raise QueryError(
+                f"the query is not UTF-8 text: byte {text[e.start]:#04x} ({e.reason})",
+                shown,
+                column,
+            ) from None
+    raise UsageTypeError(f"a query is text (str), not {type(text).__name__}: {text!r}")
 
 
 def parse_order(spec: str | Sequence[str]) -> list[OrderKey]:
@@ -561,7 +643,7 @@ def parse_order(spec: str | Sequence[str]) -> list[OrderKey]:
     items = [spec] if isinstance(spec, str) else list(spec)
     keys: list[OrderKey] = []
     for item in items:
-        parser = _Parser(item)
+        parser = _Parser(_query_text(item))
         if parser.tok.kind == "end":
             parser.fail("empty sort key", 0)
         while True:
@@ -624,6 +706,8 @@ def evaluate(node: Node, run: Mapping[str, Any]) -> bool:
 _FALSE = "(1 = 0)"
 _TRUE = "(1 = 1)"
 _SQL_OPS = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+# The comparison of two prefixes that the comparison of their texts implies.
+_WITH_TIES = {"==": "=", "<": "<=", "<=": "<=", ">": ">=", ">=": ">="}
 # occurrences of 'null' in a JSON text: canonical txt writes NaN as null, value as NaN,
 # and both encode strings alike, so the counts differ exactly when a list holds a NaN.
 _NULLS = "(length({0}) - length(replace({0}, 'null', '')))"
@@ -636,6 +720,44 @@ _LIST_NULLS = (
 )
 
 
+def _check_depth(node: Node) -> None:
+    """Raise :class:`QueryError` for a tree nested deeper than ``_MAX_TREE_DEPTH``: one
+    built by hand, since the parser and :func:`filters_to_query` refuse deeper ones."""
+    stack: list[tuple[Any, int]] = [(node, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > _MAX_TREE_DEPTH:
+            raise QueryError(_TOO_DEEP)
+        if isinstance(item, (And, Or)):
+            stack.extend((operand, depth + 1) for operand in item.operands)
+        elif isinstance(item, Not):
+            stack.append((item.operand, depth + 1))
+
+
+def _flat(node: And | Or) -> Iterator[Node]:
+    """The operands of ``node``, those of the same kind spliced in (``a and (b and c)``:
+    ``a, b, c``; an empty ``and`` in an ``and`` is true, so it adds nothing)."""
+    stack = list(reversed(node.operands))
+    while stack:
+        item = stack.pop()
+        if type(item) is type(node):
+            stack.extend(reversed(item.operands))
+        else:
+            yield item
+
+
+_Atom: TypeAlias = "Compare | Membership | Regex | Exists"
+_OTHER: Any = object()  # stands for the value of an atom that joins no set of values
+_INLINE_VALUES = 16  # values of a set SQLite gets as `IN (?, ...)`; past them, JSON
+
+
+def _exact_in_json(value: float | str) -> bool:
+    """Whether SQLite's JSON reader gives ``value`` back exactly (see ``one_of``)."""
+    if isinstance(value, str):
+        return "\x00" not in value
+    return value.is_integer() and abs(value) <= 2**53
+
+
 def _balanced(word: str, parts: list[str]) -> str:
     """``(a OR b OR ...)``, nested in halves past 64 terms: SQLite parses a flat chain
     one level deeper per term and refuses expressions 1,000 levels deep (a long ``in``)."""
@@ -643,6 +765,26 @@ def _balanced(word: str, parts: list[str]) -> str:
         return "(" + word.join(parts) + ")"
     mid = len(parts) // 2
     return "(" + _balanced(word, parts[:mid]) + word + _balanced(word, parts[mid:]) + ")"
+
+
+def _text_condition(op: str, value: str, pg: bool, bind: Callable[[Any], str]) -> str:
+    """``e.txt op value``, for a string ``value``, in a form the text index serves.
+
+    On PostgreSQL ``txt`` is escaped (:func:`~runconfig._entries.postgres_text`, which keeps
+    equality and order) and the index holds ``txt_key``, its first TEXT_KEY characters.
+    Against a shorter literal the prefix compares exactly as the text does (the text and
+    the literal differ within the literal's length plus one, or the literal is a prefix of
+    both), so the prefix alone answers, from the index alone. A longer literal narrows the
+    index range by its own prefix, and the text decides."""
+    if not pg:
+        return f"e.txt {_SQL_OPS[op]} {bind(value)}"
+    text = postgres_text(value)
+    if op == "!=":  # an index does not serve it
+        return f"e.txt <> {bind(text)}"
+    if len(text) < TEXT_KEY:
+        return f"e.txt_key {_SQL_OPS[op]} {bind(text)}"
+    key = bind(text[:TEXT_KEY])  # Python's slice counts code points, as left() does
+    return f"e.txt_key {_WITH_TIES[op]} {key} AND e.txt {_SQL_OPS[op]} {bind(text)}"
 
 
 class _Compiler:
@@ -659,11 +801,15 @@ class _Compiler:
 
     def node(self, node: Node) -> str:
         if isinstance(node, (And, Or)):
-            if not node.operands:
+            parts = self.operands(node)
+            if not parts:
                 return _TRUE if isinstance(node, And) else _FALSE
-            word = " AND " if isinstance(node, And) else " OR "
-            return _balanced(word, [self.node(n) for n in node.operands])
+            return _balanced(" AND " if isinstance(node, And) else " OR ", parts)
         if isinstance(node, Not):
+            # Every part is true or false, never NULL: `not not x` is x, one level less
+            # for SQLite's parser, which reads only so many (see docs/query.md).
+            if isinstance(node.operand, Not):
+                return self.node(node.operand.operand)
             return f"NOT ({self.node(node.operand)})"
         if not isinstance(node, (Compare, Membership, Regex, Exists)):
             raise TypeError(f"not a query node: {node!r}")
@@ -671,20 +817,146 @@ class _Compiler:
             raise QueryError(problem)
         if node.path.section == "r":
             return self.run_atom(node)
-        # Section and path first, so the (section, path, num|txt) indexes serve the lookup.
-        head = (
-            "EXISTS (SELECT 1 FROM rc_entries e WHERE e.rid = r.rid"
-            f" AND e.section = '{node.path.section}'"
-            f" AND e.path = {self.bind(format_path(node.path.segments))}"
-        )
+        head = self.entry_head(node.path)
         if isinstance(node, Exists):
             return head + ")"
         return f"{head} AND {self.entry_condition(node)})"
 
+    def entry_head(self, path: Path) -> str:
+        """``EXISTS (SELECT 1 FROM rc_entries e WHERE`` the run's entry at ``path``, the
+        parenthesis left open for a condition on ``e``."""
+        # Section and path first, so the (section, path, num|txt) indexes serve the lookup.
+        return (
+            "EXISTS (SELECT 1 FROM rc_entries e WHERE e.rid = r.rid"
+            f" AND e.section = '{path.section}'"
+            f" AND e.path = {self.bind(format_path(path.segments))}"
+        )
+
+    def operands(self, node: And | Or) -> list[str]:
+        """The SQL of each operand of an ``and`` or an ``or``, the atoms on one path as one.
+
+        A run has at most one entry per path, so ``EXISTS (e: a) OR EXISTS (e: b)`` is
+        ``EXISTS (e: a OR b)`` (``and`` alike); inside it the equalities of an ``or``
+        (``in``), or the ``!=`` of an ``and`` (``not in``), are one set lookup per kind of
+        value (:meth:`one_of`). ``x in [1, ..., 10000]`` was 10,000 EXISTS per run (minutes
+        on SQLite, and PostgreSQL's JIT compiled them for as long); it is one lookup. An
+        ``and`` in an ``and`` (``or`` in ``or``) joins it: the SQL nests less.
+        """
+        groups: dict[tuple[str, tuple[str, ...]], list[_Atom]] = {}
+        slots: list[Node | tuple[str, tuple[str, ...]]] = []
+        for operand in _flat(node):
+            if isinstance(operand, (Compare, Membership, Regex, Exists)):
+                if problem := _atom_problem(operand):
+                    raise QueryError(problem)
+                key = (operand.path.section, tuple(operand.path.segments))
+                if key in groups:
+                    groups[key].append(operand)
+                else:
+                    groups[key] = [operand]
+                    slots.append(key)
+            else:
+                slots.append(operand)
+        conjunction = isinstance(node, And)
+        parts = []
+        for slot in slots:
+            if not isinstance(slot, tuple):
+                parts.append(self.node(slot))
+            elif len(atoms := groups[slot]) == 1:
+                parts.append(self.node(atoms[0]))
+            elif slot[0] == "r":
+                parts.append(self.run_group(atoms, conjunction))
+            else:
+                parts.append(self.entry_group(atoms, conjunction))
+        return parts
+
+    def entry_group(self, atoms: list[_Atom], conjunction: bool) -> str:
+        """Atoms on one config or summary path, as one EXISTS (see :meth:`operands`)."""
+        head = self.entry_head(atoms[0].path)  # first: parameters bind in the text's order
+        if not conjunction and any(isinstance(atom, Exists) for atom in atoms):
+            return head + ")"  # an entry is all the `or` needs
+        wanted = "!=" if conjunction else "=="  # the comparisons that make a set
+        numbers: list[float] = []
+        strings: list[str] = []
+        null = False
+        conditions: list[str] = []
+        for atom in atoms:
+            if isinstance(atom, Exists):
+                continue  # true whenever the entry exists
+            value = atom.value if isinstance(atom, Compare) and atom.op == wanted else _OTHER
+            if value is None:
+                null = True
+            elif isinstance(value, str):
+                strings.append(postgres_text(value) if self.pg else value)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                numbers.append(_float(value))
+            else:
+                conditions.append(self.entry_condition(atom))
+        if null:
+            conditions.append("e.kind <> 'z'" if conjunction else "e.kind = 'z'")
+        if numbers:
+            found = self.one_of("e.num", numbers, conjunction)
+            # NaN is stored as NULL, and is != every number
+            conditions.append(
+                f"e.kind = 'n' AND (e.num IS NULL OR {found})"
+                if conjunction
+                else f"e.kind = 'n' AND {found}"
+            )
+        if strings:
+            conditions.append(f"e.kind = 's' AND {self.one_of('e.txt', strings, conjunction)}")
+        if not conditions:
+            return head + ")"
+        return f"{head} AND {_balanced(' AND ' if conjunction else ' OR ', conditions)})"
+
+    def run_group(self, atoms: list[_Atom], conjunction: bool) -> str:
+        """Atoms on one run field: its equalities (``!=`` in an ``and``) as one set."""
+        name = atoms[0].path.segments[0]
+        kind, col = RUN_COLUMNS[name], "r." + COLUMN_NAMES.get(name, name)
+        wanted = "!=" if conjunction else "=="
+        values: list[Any] = []
+        parts: list[str] = []
+        for atom in atoms:
+            value = atom.value if isinstance(atom, Compare) and atom.op == wanted else _OTHER
+            if kind == "s" and isinstance(value, str) and not (self.pg and "\x00" in value):
+                values.append(value)
+            elif kind == "n" and isinstance(value, (int, float)) and not isinstance(value, bool):
+                values.append(_float(value))
+            else:
+                parts.append(self.run_atom(atom))
+        if values:
+            parts.append(f"({col} IS NOT NULL AND {self.one_of(col, values, conjunction)})")
+        return _balanced(" AND " if conjunction else " OR ", parts)
+
+    def one_of(self, column: str, values: list[Any], negated: bool) -> str:
+        """``column`` is one of ``values`` (``negated``: none of them), all floats or all
+        strings: true or false wherever ``column`` is not NULL, whatever the values."""
+        values = list(dict.fromkeys(values))
+        if len(values) == 1:
+            return f"{column} {'<>' if negated else '='} {self.bind(values[0])}"
+        if self.pg:
+            # An array, whatever its length: one parameter, hashed by the executor.
+            array = "double precision[]" if isinstance(values[0], float) else "text[]"
+            found = f"{column} = ANY({self.bind(values)}::{array})"
+            return f"NOT ({found})" if negated else found
+        word = "NOT IN" if negated else "IN"
+        if len(values) <= _INLINE_VALUES:
+            return f"{column} {word} ({', '.join(map(self.bind, values))})"
+        # Past a few, one JSON array that SQLite reads exactly: ints of up to 53 bits and
+        # strings without NUL (its reader ends a string there). The others, floats with a
+        # fraction, are bound each, so they stay the doubles they are.
+        listed = [v for v in values if _exact_in_json(v)]
+        bound = [v for v in values if not _exact_in_json(v)]
+        parts = []
+        if listed:
+            array = json.dumps([int(v) if isinstance(v, float) else v for v in listed])
+            parts.append(f"{column} {word} (SELECT value FROM json_each({self.bind(array)}))")
+        if bound:
+            parts.append(f"{column} {word} ({', '.join(map(self.bind, bound))})")
+        return _balanced(" AND " if negated else " OR ", parts)
+
     def entry_condition(self, node: Compare | Membership | Regex) -> str:
         if isinstance(node, Regex):
             if self.pg:
-                return f"e.kind = 's' AND e.txt ~ {self.bind(node.pattern)}"
+                return f"e.kind = 's' AND e.txt ~ {self.bind(_pg_pattern(node))}"
             # CASE keeps the user function from ever seeing a NULL txt.
             return f"CASE WHEN e.kind = 's' THEN e.txt REGEXP {self.bind(node.pattern)} END"
         if isinstance(node, Membership):
@@ -701,7 +973,7 @@ class _Compiler:
                 return f"e.kind = 'n' AND (e.num IS NULL OR e.num <> {number})"
             return f"e.kind = 'n' AND e.num {_SQL_OPS[op]} {number}"
         if isinstance(value, str):
-            return f"e.kind = 's' AND e.txt {_SQL_OPS[op]} {self.bind(value)}"
+            return f"e.kind = 's' AND {_text_condition(op, value, self.pg, self.bind)}"
         same = f"e.txt = {self.bind(canonical_json(_plain(value)))}"
         if "null" in canonical_json(_plain(value)):
             same = f"({same} AND {_NULLS.format('e.txt')} = {_NULLS.format('e.value')})"
@@ -729,7 +1001,16 @@ class _Compiler:
         if isinstance(value, bool):
             return f"j.type = '{'true' if value else 'false'}'"
         if isinstance(value, str):
-            return f"j.type = 'text' AND j.value = {self.bind(value)}"
+            # SQLite's JSON reader ends a string at a \u0000, so "a\u0000b" reads as "a":
+            # where the list holds a NUL, its element's JSON text (two copies, as a list:
+            # the only way to have it) decides.
+            token = canonical_json(value)
+            head = f"j.type = 'text' AND j.value = {self.bind(value.split(chr(0))[0])}"
+            pair = self.bind(f"[{token},{token}]")
+            exact = f"json_extract(e.txt, j.fullkey, j.fullkey) = {pair}"
+            if "\x00" in value:
+                return f"{head} AND {exact}"
+            return f"{head} AND (instr(e.txt, '\\u0000') = 0 OR {exact})"
         # Parsed by SQLite's own JSON reader, so it is the same double as the element's.
         number = self.bind(canonical_json(value))
         return f"j.type IN ('integer', 'real') AND j.value = json_extract({number}, '$')"
@@ -743,14 +1024,20 @@ class _Compiler:
             if kind != "s":
                 return _FALSE
             if self.pg:
-                return f"COALESCE({col} ~ {self.bind(node.pattern)}, FALSE)"
+                return f"COALESCE({col} ~ {self.bind(_pg_pattern(node))}, FALSE)"
             return f"CASE WHEN {col} IS NULL THEN 0 ELSE {col} REGEXP {self.bind(node.pattern)} END"
         if isinstance(node, Membership):
             if kind != "l":
                 return _FALSE
             if not isinstance(node.value, str):  # tags hold strings only
                 return _TRUE if node.negated else _FALSE
-            if self.pg:
+            if self.pg and "\x00" in node.value:
+                # Neither text nor jsonb holds a NUL; json keeps each element's JSON text.
+                found = (
+                    f"EXISTS (SELECT 1 FROM json_array_elements({col}::json) j"
+                    f" WHERE j::text = {self.bind(canonical_json(node.value))})"
+                )
+            elif self.pg:
                 found = f"{col}::jsonb @> jsonb_build_array({self.bind(node.value)}::text)"
             else:
                 found = (
@@ -777,6 +1064,12 @@ class _Compiler:
         else:
             if kind != "s":
                 return _FALSE
+            if self.pg and "\x00" in value:
+                # No run field holds a NUL there (its text cannot): none is equal, and one
+                # sorts before the literal exactly when it sorts up to the part before the NUL.
+                if op in ("==", "!="):
+                    return _FALSE if op == "==" else f"({col} IS NOT NULL)"
+                op, value = "<=" if op in ("<", "<=") else ">", value[: value.index("\x00")]
             param = self.bind(value)
             if self.pg and op not in ("==", "!="):
                 # Code-point order; equality needs no collation, so the index stays usable.
@@ -796,34 +1089,56 @@ class _Compiler:
         return "(" + " AND ".join(parts) + ")"
 
 
+def _pg_pattern(node: Regex) -> str:
+    """The pattern of ``node`` for PostgreSQL, whose text cannot hold a NUL."""
+    if "\x00" in node.pattern:
+        raise QueryError(
+            f"the regular expression for {node.path} holds a NUL character, which PostgreSQL"
+            " cannot run (its text has no NUL; see docs/query.md)"
+        )
+    return node.pattern
+
+
 def compile_query(node: Node, dialect: str) -> SqlFragment:
     """The SQL condition, over the runs table aliased ``r``, that holds for matching runs.
 
     ``dialect`` is ``"sqlite"`` (``?`` placeholders) or ``"postgresql"`` (``%s``). Every
     part is true or false, never NULL, so ``NOT`` is exact. SQLite needs a ``regexp(pattern,
-    string)`` function registered (Python's ``re.search``) for ``~``.
+    string)`` function registered (:func:`runconfig._regex.search`) for ``~``.
     """
     compiler = _Compiler(dialect)
+    _check_depth(node)
     sql = compiler.node(node)
-    return SqlFragment(sql, tuple(compiler.params), tuple(_narrowing(node, compiler.placeholder)))
+    return SqlFragment(
+        sql, tuple(compiler.params), tuple(_narrowing(node, compiler.placeholder, compiler.pg))
+    )
 
 
-def _narrowing(node: Node, placeholder: str) -> Iterator[SqlFragment]:
+def _narrowing(node: Node, placeholder: str, pg: bool) -> Iterator[SqlFragment]:
     """For each comparison that must hold (a top-level ``and`` operand) and that one index
     range answers (a number or a string compared by ``== < <= > >=``), the rids of that
     range: a superset of the matching runs (see :class:`SqlFragment`)."""
     if isinstance(node, And):
         for operand in node.operands:
-            yield from _narrowing(operand, placeholder)
+            yield from _narrowing(operand, placeholder, pg)
         return
     if not isinstance(node, Compare) or node.path.section == "r" or node.op == "!=":
         return
     value = node.value
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return
-    column, param = ("txt", value) if isinstance(value, str) else ("num", _float(value))
+    params: list[Any] = [format_path(node.path.segments)]
+
+    def bind(param: Any) -> str:
+        params.append(param)
+        return placeholder
+
+    if isinstance(value, str):
+        condition = _text_condition(node.op, value, pg, bind)
+    else:
+        condition = f"e.num {_SQL_OPS[node.op]} {bind(_float(value))}"
     yield SqlFragment(
         f"SELECT e.rid FROM rc_entries e WHERE e.section = '{node.path.section}'"
-        f" AND e.path = {placeholder} AND e.{column} {_SQL_OPS[node.op]} {placeholder}",
-        (format_path(node.path.segments), param),
+        f" AND e.path = {placeholder} AND {condition}",
+        tuple(params),
     )

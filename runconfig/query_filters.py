@@ -28,14 +28,16 @@ from __future__ import annotations
 
 import math
 import operator
-import re
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from runconfig._entries import canonical_json
 from runconfig._paths import parse_path
+from runconfig._regex import search
 from runconfig.errors import QueryError, did_you_mean
 from runconfig.query import (
+    MAX_DEPTH,
     And,
     Compare,
     Exists,
@@ -47,13 +49,16 @@ from runconfig.query import (
     Regex,
     Value,
     _atom_problem,
+    _check_depth,
     _compare_problem,
     _float,
+    _not_text,
     _plain,
     _regex_problem,
     _value_problem,
 )
 from runconfig.store.schema import RUN_COLUMNS
+from runconfig.values import surrogate_at
 
 __all__ = ["matches", "translate"]
 
@@ -146,16 +151,43 @@ def _compare(stored: Any, op: str, value: Value) -> bool:
 
 def matches(node: Node, run: Mapping[str, Any]) -> bool:
     """See :func:`runconfig.query.evaluate`."""
+    if _CHECKED.get(id(node)) is not node:
+        _check(node)
+        _CHECKED[id(node)] = node
+    return _match(node, run)
+
+
+# The trees checked whole (depth, every atom), by identity: evaluate() is called once per
+# run with the same tree, and checking it each time cost more than the test itself.
+_CHECKED: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+
+
+def _check(node: Node) -> None:
+    """Raise for a tree that cannot be evaluated: nested past ``_MAX_TREE_DEPTH`` (built
+    by hand: the parser and the filters stop sooner), or holding a bad node or atom."""
+    _check_depth(node)
+    stack: list[Any] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (And, Or)):
+            stack.extend(item.operands)
+        elif isinstance(item, Not):
+            stack.append(item.operand)
+        elif not isinstance(item, (Compare, Membership, Regex, Exists)):
+            raise TypeError(f"not a query node: {item!r}")
+        elif problem := _atom_problem(item):
+            raise QueryError(problem)
+
+
+def _match(node: Node, run: Mapping[str, Any]) -> bool:
+    """:func:`matches` for a tree :func:`_check` accepted."""
     if isinstance(node, And):
-        return all(matches(n, run) for n in node.operands)
+        return all(_match(n, run) for n in node.operands)
     if isinstance(node, Or):
-        return any(matches(n, run) for n in node.operands)
+        return any(_match(n, run) for n in node.operands)
     if isinstance(node, Not):
-        return not matches(node.operand, run)
-    if not isinstance(node, (Compare, Membership, Regex, Exists)):
-        raise TypeError(f"not a query node: {node!r}")
-    if problem := _atom_problem(node):
-        raise QueryError(problem)
+        return not _match(node.operand, run)
+    assert isinstance(node, (Compare, Membership, Regex, Exists))
     stored = _lookup(run, node.path)
     if isinstance(node, Compare):
         return _compare(stored, node.op, node.value)
@@ -163,7 +195,7 @@ def matches(node: Node, run: Mapping[str, Any]) -> bool:
         found = _kind(stored) == "l" and any(_same(e, node.value) for e in stored)
         return _kind(stored) == "l" and found != node.negated
     if isinstance(node, Regex):
-        return isinstance(stored, str) and re.search(node.pattern, stored) is not None
+        return isinstance(stored, str) and search(node.pattern, stored)
     return stored is not None if node.path.section == "r" else stored is not _MISSING
 
 
@@ -171,23 +203,39 @@ def matches(node: Node, run: Mapping[str, Any]) -> bool:
 
 
 def translate(filters: Mapping[str, Any]) -> Node:
-    """The query AST for a filter document (all its keys must hold: an implicit ``$and``)."""
+    """The query AST for a filter document (all its keys must hold: an implicit ``$and``).
+
+    Documents nest at most :data:`~runconfig.query.MAX_DEPTH` levels (``$and``, ``$or``,
+    ``$nor``, ``$not``)."""
+    return _translate(filters, 1)
+
+
+def _translate(filters: Mapping[str, Any], depth: int) -> Node:
     if not isinstance(filters, Mapping):
         raise QueryError(f"filters must be a dict, not {type(filters).__name__}")
     parts: list[Node] = []
     for key, value in filters.items():
+        if not isinstance(key, str):
+            raise QueryError(f"filter keys are strings: {key!r} is a {type(key).__name__}")
         if key in _LOGICAL:
             if not isinstance(value, (list, tuple)) or not value:
                 raise QueryError(f"'{key}' needs a non-empty list of filters, got {value!r}")
-            nodes = tuple(translate(v) for v in value)
+            _deeper(depth, key)
+            nodes = tuple(_translate(v, depth + 1) for v in value)
             parts.append(
                 Or(nodes) if key == "$or" else And(nodes) if key == "$and" else Not(Or(nodes))
             )
         elif key.startswith("$"):
             raise QueryError(_unknown(key, (*_LOGICAL, "a key")))
         else:
-            parts.append(_field(key, _path(key), value))
+            parts.append(_field(key, _path(key), value, depth))
     return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+
+def _deeper(depth: int, where: str) -> None:
+    """Refuse a document nested past MAX_DEPTH: translating it recurses once per level."""
+    if depth >= MAX_DEPTH:
+        raise QueryError(f"filters nest more than {MAX_DEPTH} levels deep (at {where!r})")
 
 
 def _unknown(op: str, known: tuple[str, ...], key: str = "") -> str:
@@ -197,6 +245,8 @@ def _unknown(op: str, known: tuple[str, ...], key: str = "") -> str:
 
 
 def _path(key: str) -> Path:
+    if (at := surrogate_at(key)) >= 0:
+        raise QueryError(f"bad filter key {key!r}: {_not_text(key, at)}")
     prefix, _, rest = key.partition(".")
     if prefix in ("config", "summary_metrics", "summary") and rest:
         try:
@@ -222,22 +272,23 @@ def _literal(value: Any, key: str) -> Value:
     return value  # type: ignore[no-any-return]
 
 
-def _field(key: str, path: Path, spec: Any) -> Node:
+def _field(key: str, path: Path, spec: Any, depth: int) -> Node:
     if not isinstance(spec, Mapping):
-        return _operator(key, path, "$eq", spec)
+        return _operator(key, path, "$eq", spec, depth)
     ops = [k for k in spec if isinstance(k, str) and k.startswith("$")]
     if not ops or len(ops) != len(spec):
         raise QueryError(f"filter on {key!r}: a dict value must hold only $-operators: {spec!r}")
-    parts = [_operator(key, path, op, arg) for op, arg in spec.items()]
+    parts = [_operator(key, path, op, arg, depth) for op, arg in spec.items()]
     return parts[0] if len(parts) == 1 else And(tuple(parts))
 
 
-def _operator(key: str, path: Path, op: str, arg: Any) -> Node:
+def _operator(key: str, path: Path, op: str, arg: Any, depth: int) -> Node:
     tags = path == Path("r", ("tags",))
     if op in ("$in", "$nin"):
         if not isinstance(arg, (list, tuple)):
             raise QueryError(f"'{op}' on {key!r} needs a list, got {arg!r}")
-        nodes = tuple(_operator(key, path, "$eq" if op == "$in" else "$ne", v) for v in arg)
+        each = "$eq" if op == "$in" else "$ne"
+        nodes = tuple(_operator(key, path, each, v, depth) for v in arg)
         return Or(nodes) if op == "$in" else And(nodes)
     if op in _COMPARISONS:
         value = _literal(arg, key)
@@ -255,5 +306,7 @@ def _operator(key: str, path: Path, op: str, arg: Any) -> Node:
             raise QueryError(f"filter on {key!r}: {problem}")
         return Regex(path, arg)
     if op == "$not":
-        return Not(_field(key, path, arg if isinstance(arg, Mapping) else {"$regex": arg}))
+        _deeper(depth, f"{key}: $not")
+        inner = arg if isinstance(arg, Mapping) else {"$regex": arg}
+        return Not(_field(key, path, inner, depth + 1))
     raise QueryError(_unknown(op, _FIELD_OPS, key))

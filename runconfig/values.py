@@ -35,7 +35,8 @@ anything else                              ``str(value)`` and a :class:`ValueCon
                                            once per key and type
 =========================================  ====================================================
 
-A cycle, or nesting deeper than :data:`MAX_DEPTH`, raises ``ConfigValueError``.
+A cycle, nesting deeper than :data:`MAX_DEPTH`, or a key or string holding a lone surrogate
+(not text: see :func:`surrogate_at`) raises ``ConfigValueError`` naming the key.
 """
 
 from __future__ import annotations
@@ -53,7 +54,15 @@ from typing import Any
 from runconfig._paths import format_segment
 from runconfig.errors import ConfigValueError
 
-__all__ = ["MAX_DEPTH", "ValueConversionWarning", "is_json_safe_scalar", "sanitize"]
+__all__ = [
+    "MAX_DEPTH",
+    "ValueConversionWarning",
+    "check_text",
+    "is_json_safe_scalar",
+    "printable",
+    "sanitize",
+    "surrogate_at",
+]
 
 #: Levels allowed on one path, counting containers and conversion steps (a dataclass is
 #: two: itself, then the dict of its fields). Deeper values raise ``ConfigValueError``.
@@ -82,17 +91,57 @@ def is_json_safe_scalar(value: Any) -> bool:
     return type(value) in _SCALARS
 
 
+def surrogate_at(text: str) -> int:
+    """The index of the first lone surrogate in ``text``, or -1 if it has none.
+
+    A lone surrogate (U+D800 to U+DFFF) is not text: no UTF-8 spells it, so no store can
+    keep it. Python makes one of each byte that is not UTF-8 when it decodes with
+    ``surrogateescape``, as it does file names, ``sys.argv`` and ``os.environ``.
+    """
+    if text.isascii():
+        return -1
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:  # only a surrogate stops UTF-8
+        return int(e.start)
+    return -1
+
+
+def printable(text: str) -> str:
+    """``text`` with each lone surrogate written as its escape (``\\udcff``), so that a
+    message holding it can be printed."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def check_text(text: str, key: str, *, is_key: bool = False) -> None:
+    """Raise ``ConfigValueError`` naming the dotted ``key`` if ``text`` (the key's last
+    segment when ``is_key``, else a string stored at ``key``) holds a lone surrogate."""
+    at = surrogate_at(text)
+    if at < 0:
+        return
+    what = "the key" if is_key else "its value"
+    raise ConfigValueError(
+        f"config key '{_show(printable(key))}': {what} holds {text[at]!r} at index {at}, "
+        "a lone surrogate, which is not text and cannot be stored (a byte that is not "
+        "UTF-8, decoded with surrogateescape?); store valid Unicode, or decode the bytes "
+        "with the encoding they are in"
+    )
+
+
 def sanitize(value: Any, key: str) -> Any:
     """Return a new JSON-safe copy of ``value``, which is stored under the dotted ``key``.
 
     ``key`` names the value in messages; nested keys extend it (``train.layers[2].act``).
-    Raises ``ConfigValueError`` for a cycle, too deep a value, bytes that are not UTF-8 and
-    dict keys that collide once converted.
+    Raises ``ConfigValueError`` for a cycle, too deep a value, bytes that are not UTF-8,
+    text holding a lone surrogate (a key or a string) and dict keys that collide once
+    converted.
 
     >>> sanitize({"lr": 0.1, 2: (1, 2)}, "opt")
     {'lr': 0.1, '2': [1, 2]}
     """
     if type(value) in _SCALARS:
+        if type(value) is str and not value.isascii():
+            check_text(value, key)
         return value
     return _sanitize(value, key, strict=False)
 
@@ -121,6 +170,8 @@ def _sanitize(value: Any, key: str, strict: bool) -> Any:
                 converted = _stringify(value, path)
             value = converted
         if type(value) in _SCALARS:
+            if type(value) is str and not value.isascii():
+                check_text(value, path)
             target[slot] = value
             continue
         if depth >= MAX_DEPTH:
@@ -139,7 +190,11 @@ def _sanitize(value: Any, key: str, strict: bool) -> Any:
             for k, v in value.items():
                 if type(k) is not str:
                     k = _key_text(k, path)
+                if not k.isascii():
+                    check_text(k, f"{path}.{format_segment(k)}", is_key=True)
                 if type(v) in _SCALARS:
+                    if type(v) is str and not v.isascii():
+                        check_text(v, f"{path}.{format_segment(k)}")
                     out[k] = v
                 else:
                     out[k] = None  # holds the key's place until the child is converted
@@ -149,7 +204,10 @@ def _sanitize(value: Any, key: str, strict: bool) -> Any:
         else:
             out = list(value)
             for i, v in enumerate(out):
-                if type(v) not in _SCALARS:
+                if type(v) is str:
+                    if not v.isascii():
+                        check_text(v, f"{path}[{i}]")
+                elif type(v) not in _SCALARS:
                     children.append((v, out, i, f"{path}[{i}]", depth + 1))
         target[slot] = out
         stack.extend(reversed(children))  # so an error names the first bad child
