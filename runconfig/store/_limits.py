@@ -125,14 +125,18 @@ class ReadLimit(AbstractContextManager[None]):
     # -- entering and leaving ---------------------------------------------------------------
     def __enter__(self) -> None:
         store = self._store
-        transaction = store._transaction(write=False)
+        transaction: AbstractContextManager[object]
+        if store.dialect != "sqlite" and self._seconds is not None:
+            # BEGIN and the limit in one round trip to the server, not two.
+            self._set_ms = max(1, math.ceil(self._seconds * 1000))
+            transaction = _PgRead(store._conn, self._set_ms)
+        else:
+            transaction = store._transaction(write=False)
         transaction.__enter__()
         self._transaction = transaction
         try:
             if store.dialect == "sqlite":
                 self._start_sqlite()
-            elif self._seconds is not None:
-                self._set_statement_timeout(self._seconds * 1000)
         except BaseException as e:
             self._stop_sqlite()
             transaction.__exit__(type(e), e, e.__traceback__)
@@ -215,6 +219,32 @@ class ReadLimit(AbstractContextManager[None]):
             self._expired = True
             return 1
         return 0
+
+
+class _PgRead(AbstractContextManager[object]):
+    """A PostgreSQL read transaction begun with its statement_timeout (an int of our own
+    making: nothing the user wrote reaches the SQL) in one simple query."""
+
+    __slots__ = ("_conn", "_ms")
+
+    def __init__(self, conn: Any, ms: int) -> None:
+        self._conn = conn
+        self._ms = ms
+
+    def __enter__(self) -> object:
+        self._conn.execute(f"BEGIN; SET LOCAL statement_timeout = {self._ms}")
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._conn.closed:
+            return
+        # ROLLBACK also ends a transaction that an error (a timeout) left aborted.
+        self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
 
 def _cancelled_by_timeout(exc: BaseException) -> bool:
