@@ -13,6 +13,7 @@ from __future__ import annotations
 import builtins
 import functools
 import json
+import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -136,14 +137,19 @@ class RunRecord:
     @classmethod
     def from_data(cls, data: RunData, store: str | None = None) -> RunRecord:
         """The record of a run as a store returns it (``store``: where it was read)."""
-        values = {f.name: getattr(data, f.name) for f in fields(cls) if f.name != "store"}
+        # Built field by field, not through __init__: a frozen dataclass sets each field
+        # with object.__setattr__, which is most of the time of a run read back.
+        values = dict(zip(_RECORD_FIELDS, _data_fields(data), strict=True))
         values["store"] = store
-        values["config"] = {k: v for k, v in data.config.items() if not k.startswith("_")}
-        values["origins"] = {k: v for k, v in data.origins.items() if not k.startswith("_")}
-        values["descs"] = {k: v for k, v in data.descs.items() if not k.startswith("_")}
+        for name in ("config", "origins", "descs"):
+            tree = values[name]
+            if any(map(_hidden, tree)):
+                values[name] = {k: v for k, v in tree.items() if not k.startswith("_")}
         if data.history is not None:
             values["history"] = History(data.history, run_dir(data, store))
-        return cls(**values)
+        record = object.__new__(cls)
+        object.__setattr__(record, "__dict__", values)
+        return record
 
     def scan_history(
         self,
@@ -247,6 +253,11 @@ class RunRecord:
 
     def __repr__(self) -> str:
         return f"<RunRecord {self.name} ({self.id}) project={self.project!r} state={self.state}>"
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(RunRecord) if f.name != "store")
+_data_fields = operator.attrgetter(*_RECORD_FIELDS)
+_hidden = operator.methodcaller("startswith", "_")  # a hidden key, left out of a record
 
 
 def _reads_as_wandb_form(config: Mapping[str, Any]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import socket
@@ -1044,10 +1045,135 @@ def _schema_3_path(path: str) -> str:
     )
 
 
+# -- an ended run's documents (schema 5) -------------------------------------------------
+def documents(location: str, name: str) -> tuple[Any, ...]:
+    """The documents in run ``name``'s row, decoded (None where there are none)."""
+    columns = ", ".join(schema.DOC_COLUMNS)
+    (row,) = raw_rows(location, f"SELECT {columns} FROM rc_runs WHERE name = '{name}'")
+    return tuple(None if text is None else json.loads(text) for text in row)
+
+
+def from_entries(store: RunStore, name: str) -> RunData:
+    """Run ``name`` read back from its entries alone, its documents set aside."""
+    (run,) = [r for r in store.find_runs() if r.name == name]
+    assert run.rid is not None
+    config, summary, origins, descs = store._trees([run.rid])[run.rid]  # type: ignore[attr-defined]
+    return dataclasses.replace(run, config=config, summary=summary, origins=origins, descs=descs)
+
+
+def test_a_run_that_ends_keeps_its_documents_and_reads_the_same_from_them(
+    store: RunStore, store_location: str
+) -> None:
+    run = store.create_run(make_run("live", state="running", config={"a": 1, "b": {"c": "x"}}))
+    assert run.rid is not None
+    store.write_changes(run.rid, "c", [Change(("b", "d"), [1.5, None], "t.py:3", "note")])
+    store.write_changes(run.rid, "s", [Change(("loss",), 0.25)])
+    assert documents(store_location, "live") == (None, None, None)  # running: entries only
+    store.update_run(run.rid, state="finished", exit_code=0)
+    config, summary, notes = documents(store_location, "live")
+    assert config == {"a": 1, "b": {"c": "x", "d": [1.5, None]}} and summary == {"loss": 0.25}
+    assert notes == [{"b.d": "t.py:3"}, {"b.d": "note"}]
+    (read,) = store.find_runs()
+    want = from_entries(store, "live")
+    assert same(read.config, want.config) and same(read.summary, want.summary)
+    assert (read.origins, read.descs) == (want.origins, want.descs)
+
+
+def test_writing_to_an_ended_run_drops_its_documents_until_it_ends_again(
+    store: RunStore, store_location: str
+) -> None:
+    run = store.create_run(make_run("r", state="running", config={"lr": 0.1}))
+    assert run.rid is not None
+    store.update_run(run.rid, state="finished")
+    # The same store writes on after the end (a script setting a key after finish()).
+    store.write_changes(run.rid, "c", [Change(("lr",), 0.2)])
+    assert documents(store_location, "r") == (None, None, None)
+    assert store.find_runs()[0].config == {"lr": 0.2}
+    store.update_run(run.rid, state="failed")
+    assert documents(store_location, "r")[0] == {"lr": 0.2}
+    # Another store (another process) writes to it: a new key, a summary, a log.
+    other = open_store(store_location)
+    try:
+        other.write_changes(run.rid, "c", [Change(("extra",), True)])
+        assert documents(store_location, "r") == (None, None, None)
+        assert other.find_runs()[0].config == {"lr": 0.2, "extra": True}
+        other.update_run(run.rid, state="running")  # a resume
+        other.update_run(run.rid, state="finished")
+        assert documents(store_location, "r")[0] == {"lr": 0.2, "extra": True}
+        other.write_log(run.rid, 0, {"loss": 1.0}, [Change(("loss",), 1.0)])
+    finally:
+        other.close()
+    assert documents(store_location, "r") == (None, None, None)
+    assert store.find_runs()[0].summary == {"loss": 1.0}
+
+
+def test_a_bulk_load_writes_the_documents_of_its_ended_runs(
+    store: RunStore, store_location: str
+) -> None:
+    ended = make_run(
+        "ended",
+        config={"a": {"b": 1}, "c": "x"},
+        summary={"s": 1},
+        origins={"a.b": "f.yaml:2", "gone": "never stored"},
+        descs={"c": "the c"},
+    )
+    store.bulk_insert([ended, make_run("running", state="running", config={"a": 2})])
+    assert documents(store_location, "ended") == (
+        {"a": {"b": 1}, "c": "x"},
+        {"s": 1},
+        [{"a.b": "f.yaml:2"}, {"c": "the c"}],
+    )
+    assert documents(store_location, "running") == (None, None, None)
+    for name in ("ended", "running"):
+        (read,) = [r for r in store.find_runs() if r.name == name]
+        want = from_entries(store, name)
+        assert same(read.config, want.config) and same(read.summary, want.summary)
+        assert (read.origins, read.descs) == (want.origins, want.descs)
+
+
+def _undo_schema_5(location: str) -> None:
+    """Make a schema-5 store as schema 4 wrote it: no documents in the runs' rows."""
+    for column in schema.DOC_COLUMNS:
+        execute_raw(location, f"ALTER TABLE rc_runs DROP COLUMN {column}", [()])
+
+
+def test_a_schema_4_store_gains_the_documents_of_its_ended_runs(
+    store: RunStore, store_location: str
+) -> None:
+    config = {"lr": 0.1, "n": 3, "train": {"epochs": 2, "opt": "adam"}, "_hidden": 1, "x": None}
+    ended = store.create_run(make_run("ended", config=config, state="running"))
+    running = store.create_run(make_run("running", config={"lr": 0.2}, state="running"))
+    assert ended.rid is not None and running.rid is not None
+    store.write_changes(ended.rid, "c", [Change(("lr",), 0.3, "train.py:9", "the rate")])
+    store.write_changes(ended.rid, "s", [Change(("loss",), float("nan"))])
+    store.update_run(ended.rid, state="finished")
+    store.close()
+    _undo_schema_5(store_location)
+    execute_raw(store_location, "UPDATE rc_meta SET value = '4' WHERE key = 'schema_version'", [()])
+    upgraded = open_store(store_location)
+    try:
+        got = {r.name: r for r in upgraded.find_runs()}
+    finally:
+        upgraded.close()
+    assert same(got["ended"].config, {**config, "lr": 0.3})
+    assert same(got["ended"].summary, {"loss": float("nan")})
+    assert got["ended"].origins == {"lr": "train.py:9"}
+    assert got["ended"].descs == {"lr": "the rate"}
+    assert got["running"].config == {"lr": 0.2}
+    docs = raw_rows(
+        store_location, f"SELECT name, {', '.join(schema.DOC_COLUMNS)} FROM rc_runs ORDER BY name"
+    )
+    assert docs[0][0] == "ended" and all(d is not None for d in docs[0][1:])
+    assert docs[1] == ("running", None, None, None)
+    assert json.loads(docs[0][1]) == {**config, "lr": 0.3}
+    assert json.loads(docs[0][3]) == [{"lr": "train.py:9"}, {"lr": "the rate"}]
+
+
 def _undo_schema_4(location: str) -> None:
     """Make a schema-4 store as schema 3 wrote it: on PostgreSQL the text index over txt
     whole, no txt_key, strings with a U+0001 raw (none could hold a NUL); on SQLite a NUL
-    in a key raw in its path."""
+    in a key raw in its path (and what schema 5 added: see _undo_schema_5)."""
+    _undo_schema_5(location)
     if location.startswith("postgresql"):
         for sql in (
             "DROP INDEX rc_entries_txt",

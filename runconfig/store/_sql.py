@@ -19,6 +19,8 @@ from runconfig.store.base import RunData
 
 __all__ = [
     "COLUMNS",
+    "CONFIG_DOC",
+    "DOC_COLUMNS",
     "ENTRY_COLUMNS",
     "NUMBER",
     "PROJECT",
@@ -37,8 +39,10 @@ __all__ = [
 # The RunData attributes kept in rc_runs, in column order, and their SQL columns.
 RUN_FIELDS: tuple[str, ...] = (*schema.RUN_COLUMNS, "pid_started", "argv", "meta")
 COLUMNS = tuple(schema.COLUMN_NAMES.get(f, f) for f in RUN_FIELDS)
-RUN_SELECT = ", ".join(["r.rid", *(f"r.{c}" for c in COLUMNS)])
+DOC_COLUMNS = schema.DOC_COLUMNS
+RUN_SELECT = ", ".join(["r.rid", *(f"r.{c}" for c in (*COLUMNS, *DOC_COLUMNS))])
 PROJECT = 1 + RUN_FIELDS.index("project")  # its index in a run row
+CONFIG_DOC = 1 + len(RUN_FIELDS)  # the index of the first document in a run row
 ENTRY_COLUMNS = 'rid, section, path, kind, num, txt, value, seq, origin, "desc"'
 
 # Entry order classes: numbers, then strings, then everything else (missing, bool, NaN...).
@@ -84,13 +88,22 @@ def run_values(run: RunData, sql: Statements | None = None) -> list[Any]:
 
 def run_from_row(row: Row) -> RunData:
     """A RunData (config and summary still empty) from a ``SELECT RUN_SELECT`` row."""
-    values = dict(zip(RUN_FIELDS, row[1:], strict=True))
-    values["tags"] = loads(values["tags"])
-    values["argv"] = loads(values["argv"])
-    values["meta"] = loads(values["meta"]) if values["meta"] else {}
+    values = dict(zip(RUN_FIELDS, row[1:CONFIG_DOC], strict=True))
+    # Most runs have no tags, the empty ones are cheaper to make than to decode.
+    tags, argv, meta = values["tags"], values["argv"], values["meta"]
+    values["tags"] = [] if tags == "[]" else loads(tags)
+    values["argv"] = [] if argv == "[]" else loads(argv)
+    values["meta"] = {} if not meta or meta == "{}" else loads(meta)
     if values["git_dirty"] is not None:
         values["git_dirty"] = bool(values["git_dirty"])
-    return RunData(rid=row[0], **values)
+    values["rid"] = row[0]
+    values["history"] = None
+    values["config"], values["origins"], values["descs"], values["summary"] = {}, {}, {}, {}
+    # Every field given: set as the instance's __dict__, without the dataclass's __init__
+    # (a third of the time of a run read back).
+    run = object.__new__(RunData)
+    run.__dict__ = values
+    return run
 
 
 def tree_rows(
@@ -226,7 +239,11 @@ class Statements:
         columns = ", ".join(COLUMNS)
         marks = ", ".join(t if text else i for text in _RUN_TEXT)
         self.insert_run = q(f"INSERT INTO rc_runs ({columns}) VALUES ({marks})")
-        self.insert_run_with_rid = q(f"INSERT INTO rc_runs (rid, {columns}) VALUES (?, {marks})")
+        # A bulk load's runs come with their documents (NULL for a running run).
+        docs, doc_marks = ", ".join(DOC_COLUMNS), ", ".join([t] * len(DOC_COLUMNS))
+        self.insert_run_with_rid = q(
+            f"INSERT INTO rc_runs (rid, {columns}, {docs}) VALUES (?, {marks}, {doc_marks})"
+        )
         self.taken = q(
             "SELECT (SELECT COUNT(*) FROM rc_runs WHERE id = ?), "
             "(SELECT COUNT(*) FROM rc_runs WHERE project = ? AND name = ?)"
@@ -238,6 +255,16 @@ class Statements:
         )
         self.touch = q("UPDATE rc_runs SET updated_at = ? WHERE rid = ?")
         self.heartbeat = q("UPDATE rc_runs SET heartbeat_at = ?, updated_at = ? WHERE rid = ?")
+        self.document = q(
+            "UPDATE rc_runs SET "
+            + ", ".join(f"{column} = ?" for column in DOC_COLUMNS)
+            + " WHERE rid = ?"
+        )
+        self.undocument = q(
+            "UPDATE rc_runs SET "
+            + ", ".join(f"{column} = NULL" for column in DOC_COLUMNS)
+            + " WHERE rid = ?"
+        )
         self.running = (
             "SELECT rid, host, pid, pid_started, heartbeat_at, updated_at "
             "FROM rc_runs WHERE state = 'running'"

@@ -46,6 +46,7 @@ written ``\\`0`` in ``path`` (see :mod:`runconfig._paths`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 __all__ = ["ENTRY_INDEXES", "MIGRATIONS", "RUN_COLUMNS", "SCHEMA_VERSION", "TEXT_KEY", "Step"]
@@ -54,6 +55,10 @@ __all__ = ["ENTRY_INDEXES", "MIGRATIONS", "RUN_COLUMNS", "SCHEMA_VERSION", "TEXT
 # UTF-8, which leaves room in a 2,704-byte index entry for a path of 1.6 KB. Prefixes this
 # long almost never tie, so a range read off the index is about as narrow as on the text.
 TEXT_KEY = 256
+
+# The documents of an ended run in its row (schema 5): its config, its summary, and its
+# notes ([origins, descs]), as JSON.
+DOC_COLUMNS = ("config_doc", "summary_doc", "notes_doc")
 
 Step = str | Callable[[Callable[..., Any]], None]
 """A step of a migration: an SQL statement, or a function given the connection's
@@ -283,9 +288,56 @@ _V4: dict[str, list[Step]] = {
     ],
 }
 
+
+def _document_ended_runs(execute: Callable[..., Any], placeholder: str) -> None:
+    """Write the documents of every run that has ended, from its entries (as a run that
+    ends now writes them), a few hundred runs at a time."""
+    from runconfig._entries import build_tree, dumps
+
+    update = (
+        "UPDATE rc_runs SET config_doc = ?, summary_doc = ?, notes_doc = ? WHERE rid = ?"
+    ).replace("?", placeholder)
+    ended = [
+        row[0] for row in execute("SELECT rid FROM rc_runs WHERE state <> 'running' ORDER BY rid")
+    ]
+    for start in range(0, len(ended), 500):
+        chunk = ended[start : start + 500]
+        rows: dict[tuple[int, str], list[Any]] = {}
+        notes: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
+        found = execute(
+            'SELECT rid, section, path, kind, num, txt, value, origin, "desc" FROM rc_entries '
+            f"WHERE rid >= {int(chunk[0])} AND rid <= {int(chunk[-1])} ORDER BY rid, seq"
+        ).fetchall()
+        for rid, section, path, kind, num, txt, value, origin, desc in found:
+            rows.setdefault((rid, section), []).append((path, kind, num, txt, value))
+            if section == "c" and (origin is not None or desc is not None):
+                origins, descs = notes.setdefault(rid, ({}, {}))
+                if origin is not None:
+                    origins[path] = origin
+                if desc is not None:
+                    descs[path] = desc
+        for rid in chunk:
+            documents = (
+                dumps(build_tree(rows.get((rid, "c"), ()))),
+                dumps(build_tree(rows.get((rid, "s"), ()))),
+                dumps(list(notes.get(rid, ({}, {})))),
+            )
+            execute(update, (*documents, rid))
+
+
+# Version 5 keeps, in the row of a run that has ended, its config, summary and notes
+# (origins and descs) as JSON documents: reading runs back decodes three texts instead of
+# rebuilding trees from entries. The entries stay the truth, which queries read; a run
+# that runs (again) has none (NULL), and is read from its entries.
+_DOCUMENTS = [f"ALTER TABLE rc_runs ADD COLUMN {c} TEXT" for c in DOC_COLUMNS]
+_V5: dict[str, list[Step]] = {
+    "sqlite": [*_DOCUMENTS, partial(_document_ended_runs, placeholder="?")],
+    "postgresql": [*_DOCUMENTS, partial(_document_ended_runs, placeholder="%s")],
+}
+
 # MIGRATIONS[n] takes a store from version n to n + 1 (version 0: empty): steps for both
 # engines, or per engine.
-MIGRATIONS: list[Sequence[Step] | Mapping[str, Sequence[Step]]] = [_V1, _V2, _V3, _V4]
+MIGRATIONS: list[Sequence[Step] | Mapping[str, Sequence[Step]]] = [_V1, _V2, _V3, _V4, _V5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
