@@ -20,7 +20,7 @@ from runconfig._state import _state
 from runconfig._term import termwarn
 from runconfig.config import Config, _plain
 from runconfig.errors import ConfigValueError, StoreError, UsageError, UsageTypeError, did_you_mean
-from runconfig.store import RunData, RunStore, open_store, resolve_location
+from runconfig.store import RunData, RunStore, _pool, open_store, resolve_location
 from runconfig.store._common import process_start_token
 from runconfig.store._resilient import ResilientStore
 
@@ -451,17 +451,22 @@ def _open_for_writing(location: str) -> RunStore:
     """The store a run writes to: a PostgreSQL one outlives a blip of its server (see
     :mod:`runconfig.store._resilient`), and the writes that runs of this machine could not
     send before they ended are sent, in the background."""
-    store = open_store(location)
+    kept = _pool.take(location)
+    store = kept or open_store(location)
     if store.dialect != "postgresql":
         return store
     from runconfig.store._journal import journal_files
     from runconfig.store._resilient import ResilientStore
 
-    if journal_files(store.location):
+    if kept is None and journal_files(store.location):
         threading.Thread(
             target=_send_kept, args=(location,), name="runconfig-sync", daemon=True
         ).start()
-    return ResilientStore(store, lambda: open_store(location, create=False))
+    return ResilientStore(
+        store,
+        lambda: open_store(location, create=False),
+        release=lambda inner: _pool.release(location, inner),
+    )
 
 
 def _send_kept(location: str) -> None:

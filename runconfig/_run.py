@@ -28,7 +28,7 @@ from runconfig._summary import Metric, Summary, leaves, make_metric, put_path
 from runconfig._term import termlog, termwarn
 from runconfig.config import Config
 from runconfig.errors import StoreError, UsageError, UsageTypeError, UsageValueError
-from runconfig.store import RunData, RunStore
+from runconfig.store import RunData, RunStore, _pool
 from runconfig.values import sanitize
 
 if TYPE_CHECKING:
@@ -572,7 +572,8 @@ class Run(RunFiles):
             termwarn(str(e))  # the run is another process's now: its end is not ours to say
         finally:
             if self._store is not None:
-                self._store.close()
+                # Kept open for the next run of this process (see runconfig.store._pool).
+                _pool.release(self._location or self._store.location, self._store)
             else:  # a disabled run's folder was a temporary one
                 import shutil
 
@@ -619,7 +620,18 @@ class Run(RunFiles):
                 pass
 
     def _record_git(self, cwd: str) -> None:
-        """Record whether the git tree is dirty, off the start-up path."""
+        """Record whether the git tree is dirty, off the start-up path. A run that starts
+        within GIT_FRESH seconds of another of this process in the same tree, at the same
+        commit, takes that run's answer (``git status`` takes milliseconds, as long as a
+        short run in a loop)."""
+        commit = self._data.git_commit
+        seen = _git_seen.get(cwd)
+        if seen is not None and seen[1] == commit and time.monotonic() - seen[0] < GIT_FRESH:
+            self._data.git_dirty = seen[2]
+            with self._lock:
+                if self._store is not None and self._data.rid is not None:
+                    self._store.update_run(self._data.rid, git_dirty=seen[2])
+            return
 
         def work() -> None:
             import subprocess
@@ -638,6 +650,7 @@ class Run(RunFiles):
             if out.returncode != 0:
                 return
             dirty = bool(out.stdout.strip())
+            _git_seen[cwd] = (time.monotonic(), commit, dirty)
             self._data.git_dirty = dirty
             with self._lock:
                 if self._store is not None and self._data.rid is not None and not self._finished:
@@ -647,6 +660,10 @@ class Run(RunFiles):
         t.start()
         self._threads.append(t)
 
+
+GIT_FRESH = 30.0  # seconds a git tree's dirty state is taken as known (see _record_git)
+# cwd -> (when, commit, dirty) of the last `git status` of this process there.
+_git_seen: dict[str, tuple[float, str | None, bool]] = {}
 
 _ATOMS = frozenset({str, int, float, bool, type(None)})
 

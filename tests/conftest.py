@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from runconfig.store import RunData, RunStore, open_store
+from runconfig.store._pool import close_idle
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -152,7 +153,8 @@ def run_store(
     monkeypatch.setenv("RUNCONFIG_FILES", str(tmp_path / "shared"))
     schema = f"rc_runs_{uuid.uuid4().hex[:12]}"
     yield f"{PG_URL}?schema={schema}"
-    finish_all_runs()  # before the schema goes
+    finish_all_runs()  # before the schema goes, and the connections kept open to it
+    close_idle(f"{PG_URL}?schema={schema}")
     pg_execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 

@@ -441,7 +441,8 @@ def test_model_checkpoint_every_n_batches_logs_with_epoch_and_batch_aliases(
     fit(tiny_model(), [ckpt], epochs=2)
     runconfig.finish()
 
-    assert sorted(os.listdir(tmp_path)) == [
+    # (The store's -wal and -shm files stay while the process keeps it open for a next run.)
+    assert sorted(n for n in os.listdir(tmp_path) if not n.endswith(("-wal", "-shm"))) == [
         "m-1-2.weights.h5",
         "m-1-4.weights.h5",
         "m-2-2.weights.h5",

@@ -330,6 +330,21 @@ def test_a_run_cannot_start_while_its_server_is_away(pg_store: str) -> None:
     _server("start")
 
 
+@pytest.mark.timeout(600)
+def test_a_run_after_a_restart_of_its_server_gets_a_working_connection(pg_store: str) -> None:
+    # The connection a finished run keeps open for the next run of the process (see
+    # runconfig.store._pool) died with the server: the next run must not be given it.
+    first = runconfig.init(store=pg_store, config={"n": 1})
+    first.finish()
+    _server("restart")
+    second = runconfig.init(store=pg_store, config={"n": 2})
+    second.config.after = True
+    second.finish()
+    with runconfig.Api(store=pg_store) as api:
+        assert api.run(second.id).config == {"n": 2, "after": True}
+        assert api.run(second.id).state == "finished"
+
+
 # -- a full disk ---------------------------------------------------------------------------------
 
 

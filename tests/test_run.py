@@ -20,6 +20,7 @@ import pytest
 
 import runconfig
 from runconfig.errors import ConfigError, LockedKeyWarning, StoreError, UsageError
+from runconfig.store._pool import close_idle
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -48,6 +49,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
     schema = f"rc_run_{uuid.uuid4().hex[:12]}"
     yield f"{PG_URL}?schema={schema}"
+    close_idle(f"{PG_URL}?schema={schema}")  # the connections kept for a next run
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
@@ -538,6 +540,82 @@ def test_git_commit_and_dirty_tree_are_recorded(store_url: str, tmp_path: Path) 
     r = read(store_url, proc.stdout.strip())
     assert r.git_commit == git("rev-parse", "HEAD")
     assert r.git_dirty is True
+
+
+def test_runs_in_a_loop_share_one_connection_and_every_value_is_kept(store_url: str) -> None:
+    # A sweep's agent or a notebook runs many runs in one process: each finish() keeps the
+    # store open for the next init() to the same place, and nothing is less durable.
+    ids, stores = [], []
+    for i in range(5):
+        run = runconfig.init(project="loop", config={"i": i, "lr": 0.1 * i}, store=store_url)
+        stores.append(run._store)
+        run.config.extra = f"set {i}"
+        with runconfig.Api(store=store_url) as api:  # committed before the setter returned
+            assert api.run(run.id).config["extra"] == f"set {i}"
+        run.log({"loss": 1.0 / (i + 1)})
+        run.finish()
+        ids.append(run.id)
+    connections = {id(getattr(s, "_inner", s)._conn) for s in stores}
+    assert len(connections) == 1
+    with runconfig.Api(store=store_url) as api:
+        for i, run_id in enumerate(ids):
+            r = api.run(run_id)
+            assert r.state == "finished"
+            assert r.config == {"i": i, "lr": 0.1 * i, "extra": f"set {i}"}
+            assert r.summary["loss"] == 1.0 / (i + 1)
+
+
+def test_a_store_file_deleted_between_two_runs_of_a_process_is_made_anew(tmp_path: Path) -> None:
+    # The first run's connection is kept for the next run: it must not write on into the
+    # deleted file, where nobody would ever read it.
+    path = tmp_path / "runs.db"
+    first = runconfig.init(project="p", config={"n": 1}, store=str(path))
+    first.finish()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    second = runconfig.init(project="p", config={"n": 2}, store=str(path))
+    second.config.later = True
+    second.finish()
+    with runconfig.Api(store=str(path)) as api:
+        assert [(r.id, r.config) for r in api.runs()] == [(second.id, {"n": 2, "later": True})]
+
+
+def test_a_relative_store_path_names_the_file_in_the_folder_of_each_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        run = runconfig.init(project="p", config={"folder": folder}, store="runs.db")
+        run.finish()
+    for folder in ("a", "b"):
+        with runconfig.Api(store=str(tmp_path / folder / "runs.db")) as api:
+            assert [r.config["folder"] for r in api.runs()] == [folder]
+
+
+def test_a_run_soon_after_another_in_the_same_tree_takes_its_git_state(
+    store_url: str, tmp_path: Path
+) -> None:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=tmp_path, check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    git("init", "-q")
+    (tmp_path / "train.py").write_text("print(1)\n")
+    git("add", "train.py")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
+    (tmp_path / "train.py").write_text("print(2)\n")
+    code = """
+        import runconfig
+        for _ in range(3):
+            print(runconfig.init().id)
+            runconfig.finish()
+    """
+    proc = child(tmp_path, store_url, code)
+    assert proc.returncode == 0, proc.stderr
+    runs = [read(store_url, run_id) for run_id in proc.stdout.split()]
+    assert [(r.git_commit, r.git_dirty) for r in runs] == [(git("rev-parse", "HEAD"), True)] * 3
 
 
 def test_outside_a_git_repository_nothing_fails(store_url: str, tmp_path: Path) -> None:

@@ -801,6 +801,20 @@ class SqlStore(RunStore):
             self._known.pop((rid, "s"), None)
         return count
 
+    def ping(self) -> None:
+        """Raise StoreError unless the connection works (one round trip to a server)."""
+        with self._guard("reach the store"):
+            self._exec("SELECT 1").fetchone()
+
+    def forget_runs(self) -> None:
+        """Drop what this store remembers of the runs it wrote: the store is kept open for
+        the next run of the process (see :mod:`runconfig.store._pool`)."""
+        with self._lock:
+            self._known.clear()
+            self._seq.clear()
+            self._documented.clear()
+            self._owner = None
+
     def close(self) -> None:
         """Close the connection; later calls raise StoreError. Closing twice is fine."""
         with self._lock:

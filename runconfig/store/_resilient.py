@@ -64,9 +64,15 @@ class ResilientStore(RunStore):
 
     dialect = "postgresql"
 
-    def __init__(self, inner: RunStore, reopen: Callable[[], RunStore]) -> None:
+    def __init__(
+        self,
+        inner: RunStore,
+        reopen: Callable[[], RunStore],
+        release: Callable[[RunStore], None] | None = None,
+    ) -> None:
         self._inner = inner
         self._reopen = reopen
+        self._release = release  # what to do with a healthy connection at close
         self.location = inner.location
         self._lock = threading.RLock()  # writes and the journal's order
         self._broken = False  # the connection of _inner was lost: a new store is needed
@@ -279,6 +285,9 @@ class ResilientStore(RunStore):
                     f"{self._run_id} are kept in {journal.path}; `runconfig sync --store "
                     f"{self.location}` sends them (so does the next run on this machine)"
                 )
+        if self._release is not None and not self._broken and not self._kept:
+            self._release(self._inner)
+            return
         with contextlib.suppress(StoreError):
             self._inner.close()
 

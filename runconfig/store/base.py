@@ -220,6 +220,9 @@ class RunStore(abc.ABC):
     def delete_runs(self, rids: Sequence[int]) -> int:
         """Delete runs with their entries and history. Returns how many."""
 
+    def ping(self) -> None:  # noqa: B027 - a store without a server has nothing to ask
+        """Raise :class:`~runconfig.errors.StoreError` unless the store can be reached."""
+
     @abc.abstractmethod
     def close(self) -> None:
         """Release the connection(s)."""

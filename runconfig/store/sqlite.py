@@ -136,6 +136,15 @@ def _prepare_patiently(conn: sqlite3.Connection, path: str, readonly: bool) -> N
             time.sleep(random.uniform(0.01, 0.05))
 
 
+def _identity(path: str) -> tuple[int, int] | None:
+    """The file at ``path`` (device and inode), or None if there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def _probe(conn: sqlite3.Connection) -> None:
     """Read the first pages of each table and index, where damage to a file is most often
     seen (a cheap check: three short reads; a damaged page elsewhere is found when read,
@@ -228,6 +237,17 @@ class SQLiteStore(SqlStore):
         self.readonly = readonly
         self._write = _Transaction(conn, "BEGIN IMMEDIATE")
         self._read = _Transaction(conn, "BEGIN")
+        self._file = _identity(path)
+
+    def ping(self) -> None:
+        """Raise StoreError unless the file this store opened is still the one at its path,
+        and its first pages read (the check at open, again): a store kept open between runs
+        (see :mod:`runconfig.store._pool`) must not write to a file deleted or replaced
+        meanwhile."""
+        if _identity(self.location) != self._file:
+            raise StoreError(f"{self.location} is no longer the file this store opened")
+        with self._guard("read the store"):
+            _probe(self._conn)
 
     def _driver_error(self, action: str, error: BaseException) -> StoreError:
         if _is_damage(error):
