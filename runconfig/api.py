@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from runconfig._paths import format_path
+from runconfig._paths import format_path, format_segment
 from runconfig.errors import ConfigValueError, QueryError, RunconfigError, StoreError, did_you_mean
 from runconfig.store import (
     ENV_VAR,
@@ -369,6 +369,10 @@ class RunList(Sequence[RunRecord]):
             raise ImportError(
                 "RunList.to_pandas() needs pandas: pip install 'runconfig[pandas]'"
             ) from None
+        with _collector_paused():
+            return self._frame(pd)
+
+    def _frame(self, pd: Any) -> Any:
         rows = []
         config_columns: dict[str, None] = {}
         summary_columns: dict[str, None] = {}
@@ -485,6 +489,10 @@ def run_dir(data: RunData | RunRecord, store: str | None) -> str:
     return os.path.join(files_root(store), data.id)
 
 
+_LEAVES = frozenset({float, int, str, bool, list, type(None)})
+_COLUMNS: dict[tuple[str, tuple[str, ...]], list[str]] = {}  # see _flatten_into
+
+
 def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"train": {"epochs": 4}}`` -> ``{"train.epochs": 4}`` (with ``prefix.`` first).
 
@@ -492,17 +500,31 @@ def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     Empty dicts stay as ``{}`` leaves; lists are leaves.
     """
     out: dict[str, Any] = {}
-
-    def walk(node: Mapping[str, Any], path: tuple[str, ...]) -> None:
-        for k, v in node.items():
-            if isinstance(v, Mapping) and v:
-                walk(v, (*path, k))
-            else:
-                key = format_path((*path, k))
-                out[f"{prefix}.{key}" if prefix else key] = v
-
-    walk(tree, ())
+    _flatten_into(out, tree, f"{prefix}." if prefix else "")
     return out
+
+
+def _flatten_into(out: dict[str, Any], node: Mapping[str, Any], head: str) -> None:
+    # Every leaf of 10,000 runs goes through here (to_pandas). A level of leaves only
+    # (a summary, a section of a config) is copied in C under the column names of its
+    # keys, which runs of a project share: made once, kept (up to 10,000 shapes).
+    values = node.values()
+    if _LEAVES.issuperset(map(type, values)):
+        shape = (head, tuple(node))
+        columns = _COLUMNS.get(shape)
+        if columns is None:
+            columns = [head + format_segment(k) for k in shape[1]]
+            if len(_COLUMNS) < 10_000:
+                _COLUMNS[shape] = columns
+        out.update(zip(columns, values, strict=True))
+        return
+    for k, v in node.items():
+        key = head + format_segment(k)
+        t = type(v)
+        if v and (t is dict or (t not in _LEAVES and isinstance(v, Mapping))):
+            _flatten_into(out, v, key + ".")
+        else:
+            out[key] = v
 
 
 def _strict_equal(a: Any, b: Any) -> bool:
