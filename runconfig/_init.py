@@ -458,7 +458,7 @@ def _open_for_writing(location: str) -> RunStore:
     from runconfig.store._journal import journal_files
     from runconfig.store._resilient import ResilientStore
 
-    if kept is None and journal_files(store.location):
+    if journal_files(store.location):
         threading.Thread(
             target=_send_kept, args=(location,), name="runconfig-sync", daemon=True
         ).start()

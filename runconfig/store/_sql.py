@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Mapping, Sequence
-from itertools import chain, repeat
+from itertools import chain
 from typing import Any
 
 from runconfig._entries import dumps, encode_string, entry, loads, postgres_text
@@ -334,10 +334,19 @@ class Statements:
                 part = tuple([c[i] for i in at] for c in every)
             p, v, s, o, d = part
             bound = _leaf_values(t, v)
-            if bound is None:  # a value the short form cannot hold: the general rows
-                rows = list(map(self.leaf_row, repeat(rid), repeat(section), p, v, s, o, d))
+            if bound is None:  # values the short form cannot hold: theirs are general rows
+                if t is float:  # a zero, NaN or an infinity (x - x is NaN for both)
+                    general = [i for i, x in enumerate(v) if not (x and x - x == 0)]
+                else:
+                    general = [i for i, x in enumerate(v) if _leaf_values(t, [x]) is None]
+                rows = [self.leaf_row(rid, section, p[i], v[i], s[i], o[i], d[i]) for i in general]
                 plan.append((self.insert_entry, rows))
-                continue
+                if len(general) == len(v):
+                    continue
+                short = sorted(set(range(len(v))) - set(general))
+                p, v, s, o, d = ([c[i] for i in short] for c in (p, v, s, o, d))
+                bound = _leaf_values(t, v)
+                assert bound is not None
             origin_mark, o_columns = self._nullable(o)
             desc_mark, d_columns = self._nullable(d)
             shape = (rid, section, t, origin_mark, desc_mark)
