@@ -394,6 +394,8 @@ class Config(ConfigNode):
         if simple and self._new_atoms(values):
             self._add_atoms(values, origin)
             return
+        if simple and (self._allow if allow is None else allow) and self._set_atoms(values, origin):
+            return
         node = self._node_at(base)
         if node is None:  # the node was replaced since the caller read it
             node = ConfigNode(self, base)
@@ -466,6 +468,42 @@ class Config(ConfigNode):
         if self._descs:  # a note belongs to the value it came with, not to a new one
             for key in keys:
                 self._descs.pop(key, None)
+
+    def _set_atoms(self, values: Mapping[Any, Any], origin: str) -> bool:
+        """Change top-level atoms to atoms, changes allowed: what :meth:`_commit` does with
+        them (an ``update(..., allow_val_change=True)`` of a whole set of hyperparameters),
+        with the checks in C. False, having done nothing, for any other update."""
+        keys = values.keys()
+        if not _plain_keys(keys) or not _dkeys(self) >= keys:
+            return False
+        types = set(map(type, values.values()))
+        if not types <= _ATOM_TYPES or (str in types and not _storable_strings(values.values())):
+            return False
+        current = list(map(_dget.__get__(self), keys))
+        if not set(map(type, current)) <= _ATOM_TYPES:  # a node among them: the plans' work
+            return False
+        if self._locks and not {p[0] for p in self._locks}.isdisjoint(keys):
+            return False
+        changed = {
+            k: v for (k, v), old in zip(values.items(), current, strict=True) if not _same(old, v)
+        }
+        if changed:
+            if self._callback is not None:
+                self._callback(
+                    list(
+                        map(
+                            _change,
+                            zip(zip(changed), changed.values(), repeat(origin), repeat(None)),
+                        )
+                    )
+                )
+            _dupdate(self, changed)
+            if origin:
+                self._origins.update(zip(changed, repeat(origin)))
+            if self._descs:  # a note belongs to the value it came with, not to a new one
+                for key in changed:
+                    self._descs.pop(key, None)
+        return True
 
     def _plan(
         self,

@@ -983,3 +983,36 @@ def test_a_list_from_a_config_copies_and_pickles_as_a_plain_list() -> None:
     deep = copy.deepcopy(cfg.layers)
     deep[1].append(3)
     assert cfg.layers == [1, [2]]
+
+
+def test_update_changing_many_atoms_reports_only_what_changed_in_one_call() -> None:
+    # update(..., allow_val_change=True) of a whole set of hyperparameters: the changed
+    # keys are one report, in order, with this line as origin; the unchanged are not
+    # reported; origins and notes follow the values.
+    rec = Recorder()
+    cfg = Config(callback=rec, allow_val_change=True)
+    cfg.update({"lr": 0.1, "n": 3, "name": "a", "flag": True, "z": None, "same": 1.0})
+    cfg._descs["lr"] = "a note of the old value"
+    rec.calls.clear()
+    new = {"lr": 0.2, "n": 3.0, "name": "b", "flag": 1, "z": None, "same": 1.0}
+    cfg.update(new)
+    line = rec.changes[0].origin
+    assert line is not None and line.endswith(f":{sys._getframe().f_lineno - 2}")
+    assert rec.calls == [
+        [
+            Change(("lr",), 0.2, line),
+            Change(("name",), "b", line),
+            Change(("flag",), 1, line),
+        ]
+    ]
+    assert dict(cfg) == {"lr": 0.2, "n": 3, "name": "b", "flag": 1, "z": None, "same": 1.0}
+    assert type(cfg["n"]) is int and type(cfg["flag"]) is int
+    assert cfg.origins()["lr"] == line and cfg.origins()["n"] != line
+    assert "lr" not in cfg.descs()
+
+
+def test_update_changing_atoms_without_allow_val_change_still_refuses_each() -> None:
+    cfg = Config({"lr": 0.1, "n": 3}, allow_val_change=False)
+    with pytest.raises(ConfigValueError, match="lr"):
+        cfg.update({"n": 3, "lr": 0.2})
+    assert dict(cfg) == {"lr": 0.1, "n": 3}
