@@ -275,3 +275,33 @@ def build_tree(
         else:
             parent[segments[-1]] = decode(kind, num, txt, value)
     return root
+
+
+RunTrees = tuple[dict[str, Any], dict[str, Any], dict[str, str], dict[str, str]]
+"""A run's config, summary, origins and descs."""
+
+
+def run_trees(rows: Iterable[tuple[Any, ...]]) -> dict[int, RunTrees]:
+    """The trees of runs from their entries: ``(rid, section, path, kind, num, txt, value,
+    origin, desc)`` rows, each run's in insertion (``seq``) order. A run without entries is
+    not in the result."""
+    nodes: dict[tuple[int, str], list[tuple[str, str, Any, Any, Any]]] = {}
+    notes: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
+    for rid, section, path, kind, num, txt, value, origin, desc in rows:
+        node = (path, kind, num, txt, value)
+        try:
+            nodes[rid, section].append(node)
+        except KeyError:
+            nodes[rid, section] = [node]
+        if section == "c" and (origin is not None or desc is not None):
+            origins, descs = notes.setdefault(rid, ({}, {}))
+            if origin is not None:
+                origins[path] = origin
+            if desc is not None:
+                descs[path] = desc
+    out: dict[int, RunTrees] = {}
+    for rid in dict.fromkeys(rid for rid, _ in nodes):
+        origins, descs = notes.get(rid, ({}, {}))
+        config = build_tree(nodes.get((rid, "c"), ()))
+        out[rid] = (config, build_tree(nodes.get((rid, "s"), ())), origins, descs)
+    return out

@@ -13,7 +13,7 @@ import sys
 import textwrap
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -524,17 +524,24 @@ def test_names_are_unique_within_a_project(store_url: str) -> None:
     assert a.name == "same" and b.name != "same" and c.name == "same"
 
 
-def test_git_commit_and_dirty_tree_are_recorded(store_url: str, tmp_path: Path) -> None:
+def dirty_repository(folder: Path) -> Callable[..., str]:
+    """A git repository in ``folder`` with one commit and a change since; its ``git``."""
+
     def git(*args: str) -> str:
         return subprocess.run(
-            ["git", *args], cwd=tmp_path, check=True, capture_output=True, text=True
+            ["git", *args], cwd=folder, check=True, capture_output=True, text=True
         ).stdout.strip()
 
     git("init", "-q")
-    (tmp_path / "train.py").write_text("print(1)\n")
+    (folder / "train.py").write_text("print(1)\n")
     git("add", "train.py")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
-    (tmp_path / "train.py").write_text("print(2)\n")
+    (folder / "train.py").write_text("print(2)\n")
+    return git
+
+
+def test_git_commit_and_dirty_tree_are_recorded(store_url: str, tmp_path: Path) -> None:
+    git = dirty_repository(tmp_path)
     proc = child(tmp_path, store_url, "import runconfig\nprint(runconfig.init().id)\n")
     assert proc.returncode == 0, proc.stderr
     r = read(store_url, proc.stdout.strip())
@@ -596,16 +603,7 @@ def test_a_relative_store_path_names_the_file_in_the_folder_of_each_run(
 def test_a_run_soon_after_another_in_the_same_tree_takes_its_git_state(
     store_url: str, tmp_path: Path
 ) -> None:
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=tmp_path, check=True, capture_output=True, text=True
-        ).stdout.strip()
-
-    git("init", "-q")
-    (tmp_path / "train.py").write_text("print(1)\n")
-    git("add", "train.py")
-    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
-    (tmp_path / "train.py").write_text("print(2)\n")
+    git = dirty_repository(tmp_path)
     code = """
         import runconfig
         for _ in range(3):

@@ -25,7 +25,7 @@ from itertools import chain
 from types import TracebackType
 from typing import Any
 
-from runconfig._entries import REMOVED, Change, build_tree, dumps, entries_at, loads
+from runconfig._entries import REMOVED, Change, RunTrees, dumps, entries_at, loads, run_trees
 from runconfig._paths import format_path, format_segment, format_segments
 from runconfig.errors import StoreError, UsageValueError
 from runconfig.store import schema
@@ -58,7 +58,6 @@ _SCALARS = frozenset({str, float, int, bool, type(None)})  # what _write_one tak
 _KIND = {str: "s", float: "n", int: "n", bool: "b", type(None): "z"}  # a scalar's entry kind
 # The fields of a Change.
 _PATH, _VALUE, _ORIGIN, _DESC = map(operator.itemgetter, range(4))
-_Trees = tuple[dict[str, Any], dict[str, Any], dict[str, str], dict[str, str]]
 
 
 def now() -> str:
@@ -890,34 +889,18 @@ class SqlStore(RunStore):
                     history.append({"_step": step, **loads(data)})
         return runs
 
-    def _trees(self, rids: Sequence[Any]) -> dict[int, _Trees]:
+    def _trees(self, rids: Sequence[Any]) -> dict[int, RunTrees]:
         """The config, summary, origins and descs of runs ``rids``, from their entries (a
         run without entries is left out)."""
-        trees: dict[tuple[int, str], list[tuple[str, str, Any, Any, Any]]] = {}
-        notes: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
+        out: dict[int, RunTrees] = {}
         for chunk in _chunks(rids):
             cond, params = self._rid_in("rid", chunk)
-            for rid, section, path, kind, num, txt, value, origin, desc in self._exec_read(
+            rows = self._exec_read(
                 'SELECT rid, section, path, kind, num, txt, value, origin, "desc" '
                 f"FROM rc_entries WHERE {cond} ORDER BY rid, seq",
                 params,
-            ).fetchall():
-                node = (path, kind, num, txt, value)
-                try:
-                    trees[rid, section].append(node)
-                except KeyError:
-                    trees[rid, section] = [node]
-                if section == "c" and (origin is not None or desc is not None):
-                    origins, descs = notes.setdefault(rid, ({}, {}))
-                    if origin is not None:
-                        origins[path] = origin
-                    if desc is not None:
-                        descs[path] = desc
-        out: dict[int, _Trees] = {}
-        for rid in {rid for rid, _ in trees}:
-            origins, descs = notes.get(rid, ({}, {}))
-            config = build_tree(trees.get((rid, "c"), ()))
-            out[rid] = (config, build_tree(trees.get((rid, "s"), ())), origins, descs)
+            ).fetchall()
+            out.update(run_trees(rows))
         return out
 
     def _document(self, rid: int) -> list[Any]:

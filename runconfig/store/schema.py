@@ -292,7 +292,7 @@ _V4: dict[str, list[Step]] = {
 def _document_ended_runs(execute: Callable[..., Any], placeholder: str) -> None:
     """Write the documents of every run that has ended, from its entries (as a run that
     ends now writes them), a few hundred runs at a time."""
-    from runconfig._entries import build_tree, dumps
+    from runconfig._entries import dumps, run_trees
 
     update = (
         "UPDATE rc_runs SET config_doc = ?, summary_doc = ?, notes_doc = ? WHERE rid = ?"
@@ -302,27 +302,16 @@ def _document_ended_runs(execute: Callable[..., Any], placeholder: str) -> None:
     ]
     for start in range(0, len(ended), 500):
         chunk = ended[start : start + 500]
-        rows: dict[tuple[int, str], list[Any]] = {}
-        notes: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
-        found = execute(
-            'SELECT rid, section, path, kind, num, txt, value, origin, "desc" FROM rc_entries '
-            f"WHERE rid >= {int(chunk[0])} AND rid <= {int(chunk[-1])} ORDER BY rid, seq"
-        ).fetchall()
-        for rid, section, path, kind, num, txt, value, origin, desc in found:
-            rows.setdefault((rid, section), []).append((path, kind, num, txt, value))
-            if section == "c" and (origin is not None or desc is not None):
-                origins, descs = notes.setdefault(rid, ({}, {}))
-                if origin is not None:
-                    origins[path] = origin
-                if desc is not None:
-                    descs[path] = desc
+        trees = run_trees(
+            execute(
+                'SELECT rid, section, path, kind, num, txt, value, origin, "desc" FROM '
+                f"rc_entries WHERE rid >= {int(chunk[0])} AND rid <= {int(chunk[-1])} "
+                "ORDER BY rid, seq"
+            ).fetchall()
+        )
         for rid in chunk:
-            documents = (
-                dumps(build_tree(rows.get((rid, "c"), ()))),
-                dumps(build_tree(rows.get((rid, "s"), ()))),
-                dumps(list(notes.get(rid, ({}, {})))),
-            )
-            execute(update, (*documents, rid))
+            config, summary, origins, descs = trees.get(rid, ({}, {}, {}, {}))
+            execute(update, (dumps(config), dumps(summary), dumps([origins, descs]), rid))
 
 
 # Version 5 keeps, in the row of a run that has ended, its config, summary and notes
