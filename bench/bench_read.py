@@ -415,19 +415,24 @@ def memory_row(tmp: str) -> Row:
     )
 
 
+def measure(count: int = 10_000, mlflow: bool = False) -> list[Row]:
+    with tempfile.TemporaryDirectory() as tmp:
+        ours, typed, texts = populate(tmp, count)
+        rows = read_rows(ours, typed, texts, count, mlflow)
+        rows.append(pandas_row(ours, count))
+        rows.append(cli_row(ours, count))
+        rows += loop_rows(tmp)
+        rows += update_rows(tmp)
+        rows.append(memory_row(tmp))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--mlflow", action="store_true", help="beside MLflow (slow at first)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        ours, typed, texts = populate(tmp, args.runs)
-        rows = read_rows(ours, typed, texts, args.runs, args.mlflow)
-        rows.append(pandas_row(ours, args.runs))
-        rows.append(cli_row(ours, args.runs))
-        rows += loop_rows(tmp)
-        rows += update_rows(tmp)
-        rows.append(memory_row(tmp))
+    rows = measure(args.runs, args.mlflow)
     print_table(f"Issue 11: reading runs back, runs in a loop ({args.runs:,} runs)", rows)
 
 

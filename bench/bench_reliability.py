@@ -237,14 +237,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=100_000, help="runs of the damage check")
     args = parser.parse_args()
+    print_table("Issue 10: the cost of surviving the server", measure(args.runs))
+
+
+def measure(count: int = 100_000) -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         rows = []
         try:
             rows += postgres_rows(tmp)
         except StoreError as e:
             rows.append(Row(f"PostgreSQL figures: n/a ({e})", None))
-        rows.append(damage_check_row(tmp, args.runs))
-    print_table("Issue 10: the cost of surviving the server", rows)
+        rows.append(damage_check_row(tmp, count))
+    return rows
 
 
 if __name__ == "__main__":

@@ -18,15 +18,20 @@ import traceback
 from collections.abc import Callable
 
 import bench_config
+import bench_limits
 import bench_media
 import bench_query
+import bench_read
+import bench_reliability
 import bench_run
 from _harness import Row, print_table
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="config,run,query,media", help="comma-separated")
+    parser.add_argument(
+        "--only", default="config,run,query,media,reliability,limits,read", help="comma-separated"
+    )
     parser.add_argument("--runs", type=int, default=100_000, help="runs in the query store")
     parser.add_argument("--mlflow-runs", type=int, default=10_000)
     parser.add_argument("--fresh-mlflow", action="store_true", help="rebuild MLflow's database")
@@ -39,6 +44,9 @@ def main() -> None:
             lambda: bench_query.measure(args.runs, args.mlflow_runs, args.fresh_mlflow),
         ),
         "media": ("bench_media: files, media, watch, artifacts (issue 12)", bench_media.measure),
+        "reliability": ("bench_reliability: journal, replay (issue 10)", bench_reliability.measure),
+        "limits": ("bench_limits: bounded queries (issue 10)", bench_limits.measure),
+        "read": ("bench_read: reading runs back, runs in a loop (issue 11)", bench_read.measure),
     }
     started = time.perf_counter()
     summary: list[Row] = []
