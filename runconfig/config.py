@@ -500,6 +500,9 @@ class Config(ConfigNode):
             _dupdate(self, changed)
             if origin:
                 self._origins.update(zip(changed, repeat(origin)))
+            else:  # a value of unknown origin: the old one's no longer applies
+                for key in changed:
+                    self._origins.pop(key, None)
             if self._descs:  # a note belongs to the value it came with, not to a new one
                 for key in changed:
                     self._descs.pop(key, None)
