@@ -587,6 +587,30 @@ def test_a_store_file_deleted_between_two_runs_of_a_process_is_made_anew(tmp_pat
         assert [(r.id, r.config) for r in api.runs()] == [(second.id, {"n": 2, "later": True})]
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_never_uses_its_parents_kept_connection(tmp_path: Path) -> None:
+    # A DataLoader worker or a multiprocessing child made by fork inherits the parent's
+    # kept store; an SQLite connection must never be used across a fork.
+    path = str(tmp_path / "runs.db")
+    first = runconfig.init(project="p", config={"who": "parent 1"}, store=path)
+    kept = first._store
+    first.finish()  # kept open for the parent's next run
+    pid = os.fork()
+    if pid == 0:  # the child: a run of its own, then out without the parent's atexit
+        code = 1
+        try:
+            run = runconfig.init(project="p", config={"who": "child"}, store=path)
+            code = 0 if run._store is not kept else 2
+            run.finish()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    runconfig.init(project="p", config={"who": "parent 2"}, store=path).finish()
+    with runconfig.Api(store=path) as api:
+        assert sorted(r.config["who"] for r in api.runs()) == ["child", "parent 1", "parent 2"]
+
+
 def test_a_relative_store_path_names_the_file_in_the_folder_of_each_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
