@@ -19,7 +19,7 @@ import pytest
 from conftest import fill, make_run
 
 import runconfig
-from runconfig.api import MISSING, Api, RunList, RunNotFoundError, RunRecord, diff
+from runconfig.api import MISSING, Api, RunList, RunNotFoundError, RunRecord, diff, flatten
 from runconfig.errors import ConfigValueError, QueryError, RunconfigError, StoreError
 
 
@@ -315,6 +315,37 @@ def test_to_pandas_has_run_fields_then_config_then_summary_columns(store_locatio
     assert math.isnan(frame["summary.loss"][0])
     assert pd.api.types.is_datetime64_any_dtype(frame["created_at"])
     assert frame["tags"].tolist() == [[], []]
+
+
+def test_to_pandas_has_each_runs_leaves_as_flatten_names_them(store_location: str) -> None:
+    # Runs whose configs differ in shape: a key missing, a dict in one run and a number or
+    # an empty dict in another, None, lists, bools: each run's row holds its flattened
+    # leaves, NaN where it has none.
+    pd = pytest.importorskip("pandas")
+    configs = [
+        {"lr": 0.1, "opt": {"name": "adam", "beta": [0.9, 0.99]}, "flag": True, "x": None},
+        {"lr": 0.2, "opt": "sgd", "extra": {"a": {"b": 1}}},
+        {"opt": {}, "flag": False, "n": 3},
+        {"lr": 1, "opt": {"name": "sgd", "momentum": 0.9}, "`tick": "q"},
+    ]
+    fill(
+        store_location,
+        [make_run(i, config=c, summary={"s": float(i)}) for i, c in enumerate(configs)],
+    )
+    with Api(store_location) as api:
+        runs = api.runs(order="run.created_at")
+        frame = runs.to_pandas()
+    # The frame a row per run would make (pandas reads None as missing there too).
+    rows = [{**flatten(r.config, "config"), **flatten(r.summary, "summary")} for r in runs]
+    leaves = list(dict.fromkeys(k for row in rows for k in row))
+    expected = pd.DataFrame.from_records(rows, columns=leaves).infer_objects()
+    assert sorted(c for c in frame.columns if c.startswith(("config.", "summary."))) == sorted(
+        leaves
+    )
+    pd.testing.assert_frame_equal(frame[leaves], expected)
+    assert frame["config.opt.name"].tolist()[0] == "adam"
+    assert frame["config.opt"].tolist()[1:3] == ["sgd", {}]
+    assert frame["config.lr"].dtype == "float64" and frame["config.n"].dtype == "float64"
 
 
 def test_to_pandas_of_no_runs_is_an_empty_frame_with_the_run_columns(store_location: str) -> None:
