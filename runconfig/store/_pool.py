@@ -60,7 +60,8 @@ def release(location: str, store: RunStore) -> None:
     """Keep ``store`` for the next run to ``location``, or close it if it cannot be kept."""
     forget = getattr(store, "forget_runs", None)
     to_close: list[RunStore] = [store]
-    if forget is not None and not getattr(store, "_closed", True):
+    readonly = getattr(store, "readonly", False)  # a reading store is never a run's
+    if forget is not None and not getattr(store, "_closed", True) and not readonly:
         forget()
         key = _key(location)
         with _lock:
