@@ -289,7 +289,7 @@ def test_ctrl_c_stops_a_query_at_once_and_leaves_nothing_running(
         if child.poll() is None:
             child.kill()
             child.wait()
-    assert "alive: ['r1']" in out
+    assert "alive: ['r1']" in out, err
     assert "user-defined function raised exception" not in err
     assert child.returncode == 0, err
 

@@ -22,6 +22,7 @@ give it more time. Nothing of it keeps running:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import signal
@@ -152,6 +153,8 @@ class ReadLimit(AbstractContextManager[None]):
         self._store._limit = None
         # Before the transaction ends: a ROLLBACK must never be interrupted.
         self._stop_sqlite()
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            _settle(self._store)
         assert self._transaction is not None
         self._transaction.__exit__(exc_type, exc, tb)
         if self._interrupted:
@@ -245,6 +248,25 @@ class _PgRead(AbstractContextManager[object]):
             return
         # ROLLBACK also ends a transaction that an error (a timeout) left aborted.
         self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def _settle(store: SqlStore) -> None:
+    """After Ctrl-C, a PostgreSQL connection whose statement was still running is left
+    busy (its cancelled statement's answer not yet read), and psycopg's ROLLBACK fails
+    with "another command is already in progress", leaving it so for every later call.
+    Cancel the statement (again) and read its answer, so the connection can roll back."""
+    conn = store._conn
+    if store.dialect == "sqlite" or getattr(conn, "closed", True):
+        return
+    with contextlib.suppress(Exception):
+        from psycopg import pq
+
+        if conn.info.transaction_status != pq.TransactionStatus.ACTIVE:
+            return
+        cancel = getattr(conn, "cancel_safe", None) or conn.cancel
+        cancel()
+        while conn.pgconn.get_result() is not None:
+            pass
 
 
 def _cancelled_by_timeout(exc: BaseException) -> bool:
