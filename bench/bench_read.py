@@ -263,39 +263,39 @@ def _raw_loop(path: str, n: int) -> float:
     return statistics.median(times)
 
 
-def loop_rows(tmp: str) -> list[Row]:
-    n = 200
-    config = json.dumps(CONFIG)
-    rows = []
-    base = _raw_loop(os.path.join(tmp, "raw-loop.db"), n)
+LOOP_RUNS = 200
+
+
+def _loop(tmp: str, store: str) -> tuple[float | None, str]:
+    """The median seconds a run of LOOP takes in a process of its own (None and why)."""
     out = subprocess.run(
-        [sys.executable, "-c", LOOP, os.path.join(tmp, "loop.db"), str(n), config],
+        [sys.executable, "-c", LOOP, store, str(LOOP_RUNS), json.dumps(CONFIG)],
         capture_output=True,
         text=True,
         env=child_env(),
         cwd=tmp,
     )
-    ours = json.loads(out.stdout) if out.returncode == 0 else None
-    rows.append(
+    if out.returncode != 0:
+        return None, f": {out.stderr[-300:]}"
+    return json.loads(out.stdout), ""
+
+
+def loop_rows(tmp: str) -> list[Row]:
+    base = _raw_loop(os.path.join(tmp, "raw-loop.db"), LOOP_RUNS)
+    ours, failed = _loop(tmp, os.path.join(tmp, "loop.db"))
+    rows = [
         Row(
             "init(20 keys) + log() + finish() in a loop, SQLite",
             ours,
             base,
             "raw sqlite3, same rows",
             floor=Floor("abs_max", 0.002),
-            note=f"median of {n} runs in one process" + ("" if ours else f": {out.stderr[-300:]}"),
+            note=f"median of {LOOP_RUNS} runs in one process{failed}",
         )
-    )
+    ]
     schema = f"rc_bench_loop_{uuid.uuid4().hex[:8]}"
     try:
-        out = subprocess.run(
-            [sys.executable, "-c", LOOP, f"{PG_URL}?schema={schema}", str(n), config],
-            capture_output=True,
-            text=True,
-            env=child_env(),
-            cwd=tmp,
-        )
-        pg = json.loads(out.stdout) if out.returncode == 0 else None
+        pg, failed = _loop(tmp, f"{PG_URL}?schema={schema}")
         rows.append(
             Row(
                 "the same on PostgreSQL",
@@ -303,7 +303,7 @@ def loop_rows(tmp: str) -> list[Row]:
                 ours,
                 "the loop on SQLite",
                 floor=Floor("abs_max", 0.010),
-                note=f"median of {n} runs" + ("" if pg else f": {out.stderr[-300:]}"),
+                note=f"median of {LOOP_RUNS} runs{failed}",
             )
         )
     finally:

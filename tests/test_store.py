@@ -1045,6 +1045,32 @@ def _schema_3_path(path: str) -> str:
     )
 
 
+def test_many_keys_changed_at_once_and_floats_that_need_the_general_rows_read_back(
+    store: RunStore,
+) -> None:
+    # 250 existing keys changed in one batch (upserts: 90 rows to a statement on SQLite),
+    # their notes kept where the change names none; 1,000 new floats among which a zero,
+    # a NaN and an infinity take the general rows while the others take the short ones.
+    run = store.create_run(make_run(state="running"))
+    assert run.rid is not None
+    first = {f"k{i}": i for i in range(250)}
+    store.write_changes(
+        run.rid, "c", [Change((k,), v, "a.py:1", f"note {k}") for k, v in first.items()]
+    )
+    store.write_changes(run.rid, "c", [Change((k,), v + 0.5, "b.py:2") for k, v in first.items()])
+    floats = [i * 0.25 for i in range(1000)]  # 0.0 first
+    floats[500], floats[700] = float("nan"), float("-inf")
+    store.write_new_keys(run.rid, "c", [f"f{i}" for i in range(1000)], floats, "c.py:3")
+    got = store.get_run(run.id)
+    assert got is not None
+    want = {**{k: v + 0.5 for k, v in first.items()}, **{f"f{i}": x for i, x in enumerate(floats)}}
+    assert same(got.config, want)
+    assert got.origins["k7"] == "b.py:2" and got.descs["k7"] == "note k7"
+    assert got.origins["f0"] == "c.py:3" and got.origins["f500"] == "c.py:3"
+    lr = compile_query(parse_query("f1 == 0.25 and f0 == 0 and k3 > 3"), store.dialect)
+    assert [r.id for r in store.find_runs(where=lr)] == [run.id]
+
+
 # -- an ended run's documents (schema 5) -------------------------------------------------
 def documents(location: str, name: str) -> tuple[Any, ...]:
     """The documents in run ``name``'s row, decoded (None where there are none)."""

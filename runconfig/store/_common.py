@@ -202,7 +202,6 @@ class SqlStore(RunStore):
         self._closed = False
         self._owner: tuple[int, str, int] | None = None  # the run this store writes, and who
         self._limit: ReadLimit | None = None  # the time limit of the read under way
-        self._documented: set[int] = set()  # runs this store ended: their rows hold documents
         self._select = RunSelect(
             self._exec_read, placeholder, self._text_order, self._probe_order, self._sql.text_key
         )
@@ -318,8 +317,9 @@ class SqlStore(RunStore):
                     continue
                 raise
             self._seq[rid] = seq
-            for section in ("c", "s"):
-                self._known[(rid, section)] = {r[2]: r[3] for r in rows if r[1] == section}
+            if stored.state == "running":  # an ended one's first write reads them: see update_run
+                for section in ("c", "s"):
+                    self._known[(rid, section)] = {r[2]: r[3] for r in rows if r[1] == section}
             stored.rid = rid
             return stored
         raise AssertionError("unreachable")  # pragma: no cover
@@ -341,8 +341,6 @@ class SqlStore(RunStore):
         """
         if not changes:
             return
-        if rid in self._documented:
-            self._reopen(rid)
         if (
             len(changes) == 1
             and len(changes[0][0]) == 1
@@ -376,8 +374,6 @@ class SqlStore(RunStore):
         """:meth:`RunStore.write_new_keys`: a batch of new leaves per type of value (see
         :meth:`Statements.leaf_inserts`), unless the run has one of the keys already."""
         paths = format_segments(keys)
-        if rid in self._documented:
-            self._reopen(rid)
         with self._writing(rid, section):
             known = self._known_paths(rid, section)
             if _all_new(paths, values, known):
@@ -456,11 +452,10 @@ class SqlStore(RunStore):
     def _known_paths(self, rid: int, section: str) -> dict[str, str]:
         known = self._known.get((rid, section))
         if known is None:
-            # The first write to a run through this store: if the run had ended, its row's
-            # documents go (its entries change now); no row updated: there is no run.
+            # The first write to a run through this store, or since it ended the run: an
+            # ended run's documents go (its entries change now); no row: there is no run.
             if self._exec(self._sql.undocument, (rid,)).rowcount == 0:
                 raise StoreError(f"cannot write changes: there is no run #{rid} in {self.location}")
-            self._documented.discard(rid)
             rows = self._exec(self._sql.paths_of, (rid, section)).fetchall()
             known = self._known[(rid, section)] = dict(rows)
         return known
@@ -542,6 +537,7 @@ class SqlStore(RunStore):
 
     def _apply_in_order(self, rid: int, section: str, changes: Sequence[Change]) -> None:
         """Changes that include whole-tree replacements, inside the caller's transaction."""
+        self._known_paths(rid, section)  # a first write: the run's documents go
         seq = self._seq.get(rid)
         if seq is None:
             seq = int(self._exec(self._sql.max_seq, (rid,)).fetchone()[0])
@@ -582,8 +578,6 @@ class SqlStore(RunStore):
     ) -> None:
         """Store history row ``step`` (replacing one logged at the same step) and summary."""
         ts = now()
-        if rid in self._documented:
-            self._reopen(rid)
         with self._guard("log"):
             try:
                 with self._transaction(write=True):
@@ -621,9 +615,12 @@ class SqlStore(RunStore):
                 sets += "".join(f", {column} = {self._ph}" for column in DOC_COLUMNS)
                 if state == "running":
                     params += [None] * len(DOC_COLUMNS)
-                    self._documented.discard(rid)
                 else:
                     params += self._document(rid)
+                    # Forgotten, so that a later write of this store reads the run's paths
+                    # again, and drops the documents as it does (see _known_paths).
+                    self._known.pop((rid, "c"), None)
+                    self._known.pop((rid, "s"), None)
             cur = self._exec(f"UPDATE rc_runs SET {sets} WHERE rid = {self._ph}", (*params, rid))
             if cur.rowcount == 0:
                 raise StoreError(f"there is no run #{rid} in {self.location}")
@@ -811,7 +808,6 @@ class SqlStore(RunStore):
         with self._lock:
             self._known.clear()
             self._seq.clear()
-            self._documented.clear()
             self._owner = None
 
     def close(self) -> None:
@@ -907,15 +903,7 @@ class SqlStore(RunStore):
         """The documents of run ``rid`` as columns hold them: what an ended run's row keeps
         (inside the caller's write transaction)."""
         config, summary, origins, descs = self._trees([rid]).get(rid, ({}, {}, {}, {}))
-        self._documented.add(rid)
         return [dumps(config), dumps(summary), dumps([origins, descs])]
-
-    def _reopen(self, rid: int) -> None:
-        """Drop the documents of a run that this store ended and now writes again: its
-        entries are the truth, which the next reader reads."""
-        with self._guard("write changes"):
-            self._exec(self._sql.undocument, (rid,))
-        self._documented.discard(rid)
 
 
 class _Guard:
