@@ -30,6 +30,8 @@ from runconfig.errors import (
     QueryError,
     RunconfigError,
     StoreError,
+    SweepError,
+    TrialStopped,
     UsageError,
 )
 
@@ -75,6 +77,7 @@ if TYPE_CHECKING:
         visualize,
     )
     from runconfig.query import evaluate, parse_query
+    from runconfig.sweeps import agent, sweep
 
     config: Config
     run: Run | None
@@ -110,9 +113,12 @@ __all__ = [
     "StoreError",
     "Summary",
     "SummaryNode",
+    "SweepError",
     "Table",
+    "TrialStopped",
     "UsageError",
     "Video",
+    "agent",
     "alert",
     "config",
     "define_metric",
@@ -137,6 +143,7 @@ __all__ = [
     "save",
     "setup",
     "summary",
+    "sweep",
     "teardown",
     "termerror",
     "termlog",
@@ -195,6 +202,8 @@ _LAZY = {
     "diff": "runconfig.api",
     "parse_query": "runconfig.query",
     "evaluate": "runconfig.query",
+    "sweep": "runconfig.sweeps",
+    "agent": "runconfig.sweeps",
 }
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runconfig._places import files_root
 from runconfig._run import Run, _now
@@ -23,6 +23,9 @@ from runconfig.errors import ConfigValueError, StoreError, UsageError, UsageType
 from runconfig.store import RunData, RunStore, _pool, open_store, resolve_location
 from runconfig.store._common import process_start_token
 from runconfig.store._resilient import ResilientStore
+
+if TYPE_CHECKING:
+    from runconfig.sweeps._context import Trial
 
 __all__ = ["ENV", "init"]
 
@@ -199,6 +202,12 @@ def _sweep_params() -> dict[str, Any] | str | None:
     return os.environ.get("WANDB_SWEEP_PARAM_PATH") or None
 
 
+def _trial_of_process() -> Trial | None:
+    from runconfig.sweeps._context import of_process
+
+    return of_process()
+
+
 def _filter_keys(
     values: dict[str, Any], include: Sequence[str] | None, exclude: Sequence[str] | None
 ) -> dict[str, Any]:
@@ -346,6 +355,22 @@ def _start(
     becomes_global = not (reinit == "create_new" and _state.run is not None)
 
     disabled = mode == "disabled"
+    trial = _trial_of_process()
+    if trial is not None:  # a sweep's trial: its project and run id, as in wandb
+        if project is not None and trial.project is not None and project != trial.project:
+            termwarn(
+                f"init(project={project!r}) is ignored: the run is a trial of sweep "
+                f"{trial.sweep}, whose runs go to project {trial.project!r}",
+                repeat=False,
+            )
+        project = trial.project or project
+        if trial.store is not None:
+            store = trial.store
+        if trial.used and id == trial.run_id:
+            id = None
+        elif not trial.used and trial.run_id:
+            id, resume = trial.run_id, None
+        trial.used = True
     project = project or "uncategorized"
     cwd = os.getcwd()
 
@@ -388,17 +413,22 @@ def _start(
                 (row["_step"] for row in resumed.history or ()), default=-1
             )
             cfg._merge((), pending, {}, True, "runconfig.config", frame)
-            _populate(cfg, config, frame, True, config_include_keys, config_exclude_keys, paths)
+            _populate(
+                cfg, config, frame, True, config_include_keys, config_exclude_keys, paths, trial
+            )
             if run_store is not None:
                 _resume_row(run_store, resumed)
         else:
-            _populate(cfg, config, frame, True, config_include_keys, config_exclude_keys, paths)
+            _populate(
+                cfg, config, frame, True, config_include_keys, config_exclude_keys, paths, trial
+            )
             now = _now()
             data = RunData(
                 id=id or _new_id(),
                 name=name or _new_name(),
                 project=project,
                 entity=entity,
+                sweep=trial.sweep if trial is not None else None,
                 group=group,
                 job_type=job_type,
                 tags=tags,
@@ -432,6 +462,7 @@ def _start(
         run_store.own(run._data.rid, _hostname(), os.getpid())
     if isinstance(run_store, ResilientStore):
         run_store.bind(run.id)
+    run._trial = trial
     if becomes_global:
         _state.run = run
         _state.config = cfg
@@ -649,6 +680,7 @@ def _populate(
     include: Sequence[str] | None,
     exclude: Sequence[str] | None,
     paths: Sequence[str] = (),
+    trial: Trial | None = None,
 ) -> None:
     """Merge the init-time sources into ``cfg``, lowest priority first."""
     from runconfig.sources import find_defaults_files, read_file, read_source
@@ -663,11 +695,12 @@ def _populate(
         cfg._merge((), source, {}, allow, "init", frame)
     for path in paths:
         cfg._merge((), read_file(path), {}, True, os.path.basename(path), frame)
-    sweep = _sweep_params()
+    note = f"sweep {trial.sweep}" if trial is not None else None
+    sweep = trial.params if trial is not None and trial.params is not None else _sweep_params()
     if isinstance(sweep, str):
-        cfg.update_locked(read_file(sweep), user="sweep")
+        cfg.update_locked(read_file(sweep), user="sweep", note=note)
     elif sweep is not None:
-        cfg.update_locked(sweep, user="sweep")
+        cfg.update_locked(sweep, user="sweep", note=note)
 
 
 def _carry(values: dict[str, Any], origins: dict[str, str]) -> Any:

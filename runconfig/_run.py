@@ -79,6 +79,7 @@ class Run(RunFiles):
         self._files = files
         self._location = location or (store.location if store is not None else None)
         self._resumed = resumed
+        self._trial: Any = None  # the sweep trial it records (runconfig.sweeps._context)
         self._mode = mode or "online"
         self._step = 0
         self._starting_step = 0
@@ -212,8 +213,8 @@ class Run(RunFiles):
 
     @property
     def sweep_id(self) -> str | None:
-        """The sweep this run belongs to (from ``RUNCONFIG_SWEEP_ID`` or ``WANDB_SWEEP_ID``)."""
-        return os.environ.get("RUNCONFIG_SWEEP_ID") or os.environ.get("WANDB_SWEEP_ID") or None
+        """The sweep this run is a trial of (``run.sweep`` in queries), else None."""
+        return self._data.sweep
 
     @property
     def resumed(self) -> bool:
@@ -329,6 +330,10 @@ class Run(RunFiles):
         when the row is committed.
         """
         self._check_live("log()")
+        if self._trial is not None and self._trial.stop.is_set():
+            from runconfig.errors import TrialStopped
+
+            raise TrialStopped(self._trial.reason or "the sweep's agent stopped this trial")
         if not isinstance(data, Mapping):
             raise UsageTypeError(f"run.log() takes a dict of metrics, got {type(data).__name__}")
         if step is not None and self._syncs_tensorboard:

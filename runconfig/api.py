@@ -129,6 +129,8 @@ class RunRecord:
     git_commit: str | None = None
     git_dirty: bool | None = None
     entity: str | None = None
+    sweep: str | None = None
+    """The sweep this run is a trial of (its id), else None."""
     meta: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
     descs: dict[str, str] = field(default_factory=dict)

@@ -190,10 +190,11 @@ class Config(ConfigNode):
     0.2
     """
 
-    __slots__ = ("_allow", "_callback", "_locks", "_new_keys", "_warned")
+    __slots__ = ("_allow", "_callback", "_lock_notes", "_locks", "_new_keys", "_warned")
 
     _callback: Callback | None
     _locks: dict[tuple[str, ...], str]
+    _lock_notes: dict[str, str]
     _warned: set[tuple[str, ...]]
     _allow: bool
 
@@ -210,6 +211,7 @@ class Config(ConfigNode):
         setter(self, "_callback", callback)
         setter(self, "_new_keys", None)
         setter(self, "_locks", {})
+        setter(self, "_lock_notes", {})
         setter(self, "_warned", set())
         if allow_val_change is None:
             allow_val_change = "ipykernel" in sys.modules
@@ -320,14 +322,18 @@ class Config(ConfigNode):
             tree = {k: _plain(v) for k, v in _ditems(self)}
             self._callback([Change((), tree, "persist")])
 
-    def update_locked(self, other: Any, user: str = "sweep") -> None:
+    def update_locked(self, other: Any, user: str = "sweep", *, note: str | None = None) -> None:
         """Set values on behalf of a controller such as a sweep, and lock their keys.
 
         The leaves are locked: ``update_locked({"opt": {"beta": 0.9}})`` locks
         ``opt.beta``, not ``opt``. The controller's values win over existing ones without
-        a change error, and their origin is ``user``. Later user writes to a locked key
-        are ignored with one :class:`~runconfig.errors.LockedKeyWarning` per key.
+        a change error, and their origin is ``user``. Later user writes of another value
+        to a locked key are ignored with one :class:`~runconfig.errors.LockedKeyWarning`
+        per key (writing the same value again is silent); ``note`` names the controller
+        there (``"sweep k3x9q2"``).
         """
+        if note is not None:
+            self._lock_notes[user] = note
         try:
             self._merge((), other, {}, True, user, _getframe(1), lock=user)
         except _USER_ERRORS as e:
@@ -755,7 +761,9 @@ class Config(ConfigNode):
             return
         self._warned.add(path)
         value, _ = self._existing(path)
-        held = f" (value {_short(_plain(value), 60)})" if value is not _MISSING else ""
+        held = f"value {_short(_plain(value), 60)}" if value is not _MISSING else ""
+        notes = ", ".join(x for x in (self._lock_notes.get(user), held) if x)
+        held = f" ({notes})" if notes else ""
         warnings.warn(
             f"config key '{format_path(path)}' was locked by '{user}'{held}; writes to it "
             "are ignored. This warning is shown once per key.",

@@ -25,6 +25,8 @@ __all__ = [
     "QueryError",
     "RunconfigError",
     "StoreError",
+    "SweepError",
+    "TrialStopped",
     "UsageError",
     "UsageTypeError",
     "UsageValueError",
@@ -105,6 +107,17 @@ class QueryError(RunconfigError, ValueError):
 
 class StoreError(RunconfigError, OSError):
     """The store cannot be opened, read or written. The message names its location."""
+
+
+class SweepError(RunconfigError, ValueError):
+    """A sweep file that cannot be run (the message names the file, the line and the key),
+    or a sweep command that cannot be carried out (an unknown sweep id...)."""
+
+
+class TrialStopped(BaseException):
+    """Raised by ``run.log()`` in a sweep trial its agent stopped (hyperband, or the sweep
+    canceled). A ``BaseException``, so ``except Exception`` in training code lets it through
+    to the agent, which ends the run as ``stopped``."""
 
 
 class LockedKeyWarning(UserWarning):

@@ -1157,8 +1157,35 @@ def test_a_bulk_load_writes_the_documents_of_its_ended_runs(
         assert (read.origins, read.descs) == (want.origins, want.descs)
 
 
+def _undo_schema_6(location: str) -> None:
+    """Make a schema-6 store as schema 5 wrote it: no sweeps."""
+    execute_raw(location, "DROP INDEX rc_runs_sweep", [()])
+    execute_raw(location, "ALTER TABLE rc_runs DROP COLUMN sweep", [()])
+    for table in ("rc_trials", "rc_sweeps"):
+        execute_raw(location, f"DROP TABLE {table}", [()])
+
+
+def test_a_schema_5_store_gains_sweeps_and_its_runs_read_the_same(
+    store: RunStore, store_location: str
+) -> None:
+    store.create_run(make_run("old", config={"lr": 0.1}))
+    store.close()
+    _undo_schema_6(store_location)
+    execute_raw(store_location, "UPDATE rc_meta SET value = '5' WHERE key = 'schema_version'", [()])
+    upgraded = open_store(store_location)
+    try:
+        got = upgraded.get_run("old")
+        assert got is not None and got.config == {"lr": 0.1} and got.sweep is None
+        assert upgraded.sweeps.find() == []
+    finally:
+        upgraded.close()
+    assert raw_rows(store_location, "SELECT value FROM rc_meta") == [(str(schema.SCHEMA_VERSION),)]
+
+
 def _undo_schema_5(location: str) -> None:
-    """Make a schema-5 store as schema 4 wrote it: no documents in the runs' rows."""
+    """Make a schema-5 store as schema 4 wrote it: no documents in the runs' rows (and
+    what schema 6 added: see _undo_schema_6)."""
+    _undo_schema_6(location)
     for column in schema.DOC_COLUMNS:
         execute_raw(location, f"ALTER TABLE rc_runs DROP COLUMN {column}", [()])
 

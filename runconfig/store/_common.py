@@ -46,6 +46,7 @@ from runconfig.store._sql import (
     run_values,
     tree_rows,
 )
+from runconfig.store._sweeps import SweepRecords
 from runconfig.store.base import FileRecord, OrderKey, RunData, RunStore, SqlFragment
 
 __all__ = ["SqlStore", "migrate", "now", "process_start_token", "schema_is_current"]
@@ -642,6 +643,11 @@ class SqlStore(RunStore):
     def artifacts(self) -> ArtifactRecords:
         """The artifact versions kept in this store."""
         return ArtifactRecords(self)
+
+    @property
+    def sweeps(self) -> SweepRecords:
+        """The sweeps kept in this store, and their trials."""
+        return SweepRecords(self)
 
     def list_files(self, rid: int) -> list[FileRecord]:
         """The files recorded for a run, by path."""

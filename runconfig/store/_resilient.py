@@ -262,6 +262,10 @@ class ResilientStore(RunStore):
         return self._inner.artifacts
 
     @property
+    def sweeps(self) -> Any:
+        return self._inner.sweeps
+
+    @property
     def kept(self) -> int:
         """How many writes wait in the journal."""
         return self._kept

@@ -16,6 +16,7 @@ from runconfig._entries import Change
 
 if TYPE_CHECKING:
     from runconfig.store._artifacts import ArtifactRecords
+    from runconfig.store._sweeps import SweepRecords
 
 __all__ = ["ArtifactData", "FileRecord", "OrderKey", "RunData", "RunStore", "SqlFragment"]
 
@@ -55,6 +56,7 @@ class RunData:
     git_commit: str | None = None
     git_dirty: bool | None = None
     entity: str | None = None
+    sweep: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
@@ -181,6 +183,11 @@ class RunStore(abc.ABC):
     def artifacts(self) -> ArtifactRecords:
         """The artifact versions kept in this store."""
         raise NotImplementedError(f"{type(self).__name__} keeps no artifacts")
+
+    @property
+    def sweeps(self) -> SweepRecords:
+        """The sweeps kept in this store, and their trials."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no sweeps")
 
     @abc.abstractmethod
     def bulk_insert(self, runs: Iterable[RunData]) -> int:

@@ -91,6 +91,7 @@ RUN_COLUMNS: dict[str, str] = {
     "git_commit": "s",
     "git_dirty": "b",
     "entity": "s",
+    "sweep": "s",
 }
 
 # The SQL column behind each run field where the name differs (``group`` and ``user``
@@ -324,9 +325,59 @@ _V5: dict[str, list[Step]] = {
     "postgresql": [*_DOCUMENTS, partial(_document_ended_runs, placeholder="%s")],
 }
 
+# Version 6: sweeps. A run records the sweep it is a trial of (rc_runs.sweep); a sweep
+# keeps its file as parsed (spec, JSON), its state (running, paused, stopped, canceled,
+# finished), the seed its trials are drawn with, and next_index, the counter that hands out
+# trial numbers (below total, a grid's size, and run_cap). rc_trials holds one row per
+# attempt at a trial: state pending, running (claimed by ``agent`` until ``lease_until``,
+# seconds since the epoch by the store's clock), finished, failed, crashed, stopped or
+# canceled; ``stop`` is a request to stop it (hyperband's reason) that its agent carries out.
+_SWEEPS = """
+CREATE TABLE rc_sweeps (
+    id TEXT {collate} PRIMARY KEY,
+    project TEXT NOT NULL,
+    name TEXT,
+    method TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    state TEXT NOT NULL,
+    seed BIGINT NOT NULL,
+    next_index BIGINT NOT NULL DEFAULT 0,
+    total BIGINT,
+    run_cap BIGINT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)"""
+
+_TRIALS = """
+CREATE TABLE rc_trials (
+    sweep TEXT {collate} NOT NULL REFERENCES rc_sweeps(id) ON DELETE CASCADE,
+    idx BIGINT NOT NULL,
+    attempt INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    params TEXT NOT NULL,
+    run_id TEXT,
+    agent TEXT,
+    lease_until {real},
+    stop TEXT,
+    exit_code INTEGER,
+    reason TEXT,
+    created_at TEXT NOT NULL,
+    ended_at TEXT,
+    PRIMARY KEY (sweep, idx, attempt)
+)"""
+
+_V6 = [
+    "ALTER TABLE rc_runs ADD COLUMN sweep TEXT",
+    "CREATE INDEX rc_runs_sweep ON rc_runs (sweep) WHERE sweep IS NOT NULL",
+    _SWEEPS,
+    _TRIALS,
+    "CREATE INDEX rc_trials_state ON rc_trials (sweep, state, idx)",
+    "CREATE INDEX rc_trials_run ON rc_trials (run_id)",
+]
+
 # MIGRATIONS[n] takes a store from version n to n + 1 (version 0: empty): steps for both
 # engines, or per engine.
-MIGRATIONS: list[Sequence[Step] | Mapping[str, Sequence[Step]]] = [_V1, _V2, _V3, _V4, _V5]
+MIGRATIONS: list[Sequence[Step] | Mapping[str, Sequence[Step]]] = [_V1, _V2, _V3, _V4, _V5, _V6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

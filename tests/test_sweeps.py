@@ -1,0 +1,429 @@
+"""Sweeps end to end, on both engines: sweep files stored, trials claimed by agents (in this
+process, as processes, racing, killed), values reaching the script, runs recorded."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import child_env, finish_all_runs
+
+import runconfig
+from runconfig.errors import LockedKeyWarning, SweepError
+from runconfig.store import open_store
+
+GRID = {
+    "method": "grid",
+    "metric": {"name": "loss", "goal": "minimize"},
+    "parameters": {
+        "lr": {"values": [0.1, 0.01, 0.001]},
+        "opt": {"parameters": {"name": {"values": ["adam", "sgd"]}, "beta": {"value": 0.9}}},
+    },
+}
+
+
+@pytest.fixture(autouse=True)
+def _clean(no_run: None) -> Iterator[None]:
+    yield
+    finish_all_runs()
+
+
+def _trials(location: str, sweep_id: str) -> list[Any]:
+    st = open_store(location)
+    try:
+        return st.sweeps.trials(sweep_id)
+    finally:
+        st.close()
+
+
+def _runs(location: str, sweep_id: str) -> list[runconfig.RunRecord]:
+    with runconfig.Api(location) as api:
+        return list(api.runs(where=f'run.sweep == "{sweep_id}"'))
+
+
+# -- function agents ------------------------------------------------------------------------
+def test_a_grid_runs_every_point_once_with_its_values_locked_and_its_runs_in_the_sweep(
+    store_location: str,
+) -> None:
+    sweep_id = runconfig.sweep(GRID, project="sw", store=store_location)
+    seen: list[dict[str, Any]] = []
+
+    def train() -> None:
+        run = runconfig.init(project="elsewhere", config={"lr": 5.0, "epochs": 2})
+        seen.append(run.config.as_dict())
+        run.config.update({"lr": run.config.lr})  # the same value again: silent
+        run.log({"loss": run.config.lr * (2 if run.config.opt.name == "sgd" else 1)})
+        run.finish()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LockedKeyWarning)
+        ran = runconfig.agent(sweep_id, function=train, store=store_location)
+    assert ran == 6
+    # Every point once, in wandb's order: sorted names, the last one fastest.
+    points = [(c["lr"], c["opt"]["name"]) for c in seen]
+    assert points == [
+        (0.1, "adam"), (0.1, "sgd"), (0.01, "adam"), (0.01, "sgd"), (0.001, "adam"),
+        (0.001, "sgd"),
+    ]  # fmt: skip
+    assert all(c["epochs"] == 2 and c["opt"]["beta"] == 0.9 for c in seen)
+    runs = _runs(store_location, sweep_id)
+    assert len(runs) == 6 and {r.project for r in runs} == {"sw"}
+    assert all(r.state == "finished" and r.sweep == sweep_id for r in runs)
+    assert all(r.origins["lr"] == "sweep" for r in runs)
+    assert [t.state for t in _trials(store_location, sweep_id)] == ["finished"] * 6
+    status = runconfig.sweeps.status(sweep_id, store=store_location)
+    assert status.sweep.state == "finished"
+    assert status.best is not None and status.best.config["lr"] == 0.001
+    assert status.best.config["opt"]["name"] == "adam"
+    # A second agent finds nothing left; a plain init() afterwards is no part of it.
+    assert runconfig.agent(sweep_id, function=train, store=store_location) == 0
+    plain = runconfig.init(project="p", config={"lr": 3.0}, store=store_location)
+    assert plain.sweep_id is None and plain.config.lr == 3.0
+    plain.config.update({"lr": 4.0}, allow_val_change=True)  # not locked
+    assert plain.config.lr == 4.0 and plain.config.locked_keys() == {}
+    plain.finish()
+
+
+def test_a_different_value_written_to_a_swept_key_is_ignored_with_one_warning_naming_the_sweep(
+    store_location: str,
+) -> None:
+    sweep_id = runconfig.sweep(
+        {"method": "grid", "parameters": {"lr": {"value": 0.1}}}, store=store_location
+    )
+    caught: list[warnings.WarningMessage] = []
+
+    def train() -> None:
+        run = runconfig.init()
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            run.config.lr = 0.5
+            run.config.update({"lr": 0.7}, allow_val_change=True)
+        caught.extend(got)
+        assert run.config.lr == 0.1
+
+    runconfig.agent(sweep_id, function=train, store=store_location)
+    locked = [w for w in caught if issubclass(w.category, LockedKeyWarning)]
+    assert len(locked) == 1
+    assert "'lr'" in str(locked[0].message) and sweep_id in str(locked[0].message)
+
+
+def test_count_and_run_cap_bound_the_trials_of_agents_and_of_the_sweep(
+    store_location: str,
+) -> None:
+    spec = {
+        "method": "random",
+        "run_cap": 5,
+        "parameters": {"x": {"min": 0.0, "max": 1.0}, "k": {"values": [1, 2, 3]}},
+        "runconfig": {"seed": 7},
+    }
+    sweep_id = runconfig.sweep(spec, store=store_location)
+    xs: list[float] = []
+
+    def train() -> None:
+        xs.append(runconfig.init().config.x)
+
+    assert runconfig.agent(sweep_id, function=train, count=2, store=store_location) == 2
+    assert runconfig.agent(sweep_id, function=train, count=10, store=store_location) == 3
+    assert runconfig.agent(sweep_id, function=train, store=store_location) == 0
+    assert len(xs) == 5 and len(set(xs)) == 5 and all(0.0 <= x <= 1.0 for x in xs)
+    # The same seed draws the same trials.
+    again = runconfig.sweep(spec, store=store_location)
+    ys: list[float] = []
+    runconfig.agent(again, function=lambda: ys.append(runconfig.init().config.x),
+                    store=store_location)  # fmt: skip
+    assert ys == xs
+
+
+def test_a_failing_trial_is_offered_once_more_then_left_failed_and_the_agent_stops_after_a_streak(
+    store_location: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sweep_id = runconfig.sweep(
+        {"method": "grid", "parameters": {"n": {"values": [1, 2, 3, 4]}}}, store=store_location
+    )
+    calls: list[int] = []
+
+    def train() -> None:
+        run = runconfig.init()
+        calls.append(run.config.n)
+        if run.config.n == 2:
+            raise RuntimeError("out of memory")
+
+    ran = runconfig.agent(sweep_id, function=train, store=store_location)
+    assert Counter(calls) == {1: 1, 2: 2, 3: 1, 4: 1} and ran == 5
+    trials = _trials(store_location, sweep_id)
+    assert [(t.idx, t.attempt, t.state) for t in trials] == [
+        (0, 1, "finished"), (1, 1, "failed"), (1, 2, "failed"), (2, 1, "finished"),
+        (3, 1, "finished"),
+    ]  # fmt: skip
+    assert "RuntimeError: out of memory" in (trials[1].reason or "")
+    failed = [r for r in _runs(store_location, sweep_id) if r.config["n"] == 2]
+    assert len(failed) == 2 and {r.state for r in failed} == {"failed"}
+
+    streak = runconfig.sweep(
+        {"method": "random", "parameters": {"n": {"values": [1, 2]}}}, store=store_location
+    )
+
+    def broken() -> None:
+        runconfig.init()
+        raise OSError("no space left on device")
+
+    ran = runconfig.agent(streak, function=broken, store=store_location, max_consecutive_failures=3)
+    assert ran == 3
+    assert "3 trials failed in a row" in capsys.readouterr().err
+
+
+def test_pause_resume_stop_and_cancel(store_location: str) -> None:
+    sweep_id = runconfig.sweep(
+        {"method": "grid", "parameters": {"n": {"values": [1, 2, 3]}}}, store=store_location
+    )
+    assert runconfig.sweeps.control(sweep_id, "pause", store=store_location) == "paused"
+    assert runconfig.sweeps.control(sweep_id, "resume", store=store_location) == "running"
+    assert runconfig.sweeps.control(sweep_id, "stop", store=store_location) == "stopped"
+    assert runconfig.agent(sweep_id, function=lambda: None, store=store_location) == 0
+    with pytest.raises(SweepError, match=r"cannot resume sweep .*: it is stopped"):
+        runconfig.sweeps.control(sweep_id, "resume", store=store_location)
+    with pytest.raises(SweepError, match="no sweep 'nope"):
+        runconfig.sweeps.control("nope", "stop", store=store_location)
+
+    # A cancel reaches a running trial: its next log() raises TrialStopped, which
+    # `except Exception` does not catch; the run ends stopped, its history kept.
+    other = runconfig.sweep(
+        {"method": "grid", "parameters": {"n": {"values": [1, 2]}}, "runconfig": {"lease": 2}},
+        store=store_location,
+    )
+    logged: list[int] = []
+
+    def slow() -> None:
+        run = runconfig.init()
+        for step in range(200):
+            try:
+                run.log({"step": step})
+            except Exception:  # must not swallow the stop
+                pytest.fail("TrialStopped is not an Exception")
+            logged.append(step)
+            if step == 1:
+                runconfig.sweeps.control(other, "cancel", store=store_location)
+            time.sleep(0.05)
+
+    started = time.monotonic()
+    assert runconfig.agent(other, function=slow, store=store_location) == 1
+    assert time.monotonic() - started < 10 and 2 <= len(logged) < 200
+    (run,) = _runs(store_location, other)
+    assert run.state == "stopped"
+    states = [t.state for t in _trials(store_location, other)]
+    assert states == ["canceled"]
+
+
+# -- hyperband ------------------------------------------------------------------------------
+def test_hyperband_stops_a_trial_worse_than_the_band_threshold(store_location: str) -> None:
+    spec = {
+        "method": "grid",
+        "metric": {"name": "loss", "goal": "minimize"},
+        "parameters": {"bad": {"values": [0, 1, 2, 3]}},
+        "early_terminate": {"type": "hyperband", "min_iter": 2, "eta": 2},
+        "runconfig": {"lease": 1},
+    }
+    sweep_id = runconfig.sweep(spec, store=store_location)
+    steps: dict[int, int] = {}
+
+    def train() -> None:
+        run = runconfig.init()
+        bad = run.config.bad
+        for step in range(60):
+            run.log({"loss": 10.0 + step if bad == 3 else 1.0 / (1 + step)})
+            steps[bad] = step + 1
+            if bad == 3:
+                time.sleep(0.1)
+
+    runconfig.agent(sweep_id, function=train, store=store_location)
+    assert steps[0] == steps[1] == steps[2] == 60 and steps[3] < 60
+    stopped = [r for r in _runs(store_location, sweep_id) if r.config["bad"] == 3]
+    with runconfig.Api(store_location) as api:
+        history = api.run(stopped[0].id).history
+    assert stopped[0].state == "stopped" and len(history or []) == steps[3]
+    trial = next(t for t in _trials(store_location, sweep_id) if t.idx == 3)
+    assert trial.state == "stopped" and "hyperband" in (trial.reason or "")
+
+
+# -- program agents -------------------------------------------------------------------------
+TRAIN = """
+import argparse, json, os, sys
+import runconfig
+p = argparse.ArgumentParser()
+p.add_argument("--lr", type=float)
+p.add_argument("--layers", type=json.loads)
+p.add_argument("--flag", type=json.loads)
+args = p.parse_args()
+run = runconfig.init(config=vars(args))
+with open(os.environ["OUT"], "a") as f:
+    f.write(json.dumps({"args": vars(args), "config": run.config.as_dict(),
+                        "sweep": os.environ["WANDB_SWEEP_ID"], "run": run.id}) + "\\n")
+run.log({"loss": args.lr})
+"""
+
+
+def _program_sweep(tmp_path: Path, store_location: str, extra: dict[str, Any]) -> str:
+    (tmp_path / "train.py").write_text(TRAIN)
+    spec = {
+        "program": "train.py",
+        "method": "grid",
+        "parameters": {
+            "lr": {"values": [1e-5, 0.5]},
+            "layers": {"value": [64, 64]},
+            "flag": {"values": [True, False]},
+        },
+        **extra,
+    }
+    return runconfig.sweep(spec, project="prog", store=store_location)
+
+
+def test_a_program_agent_runs_each_trial_as_a_process_with_typed_arguments(
+    tmp_path: Path, store_location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out.jsonl"
+    monkeypatch.setenv("OUT", str(out))
+    sweep_id = _program_sweep(tmp_path, store_location, {})
+    assert runconfig.agent(sweep_id, store=store_location) == 4
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    # wandb's grid order: names sorted (flag, layers, lr), the last one fastest.
+    assert [(x["args"]["lr"], x["args"]["flag"]) for x in lines] == [
+        (1e-05, True), (0.5, True), (1e-05, False), (0.5, False)
+    ]  # fmt: skip
+    assert all(x["args"]["layers"] == [64, 64] for x in lines)
+    assert all(x["config"]["lr"] == x["args"]["lr"] for x in lines)
+    assert {x["sweep"] for x in lines} == {sweep_id}
+    runs = _runs(store_location, sweep_id)
+    assert {r.id for r in runs} == {x["run"] for x in lines}
+    assert all(r.state == "finished" and r.project == "prog" for r in runs)
+
+
+def _agent_process(location: str, sweep_id: str, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "runconfig", "agent", sweep_id, "--store", location, *extra],
+        env={**child_env(), "RUNCONFIG_AGENT_KILL_DELAY": "2"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def test_an_agent_killed_mid_trial_leaves_a_crashed_run_and_the_point_runs_again(
+    tmp_path: Path, store_location: str
+) -> None:
+    (tmp_path / "slow.py").write_text(
+        textwrap.dedent(
+            """
+            import os, time, runconfig
+            run = runconfig.init()
+            open(os.path.join(os.environ["MARK"], run.id), "w").close()
+            if run.config.n == 1 and not os.path.exists(os.environ["MARK"] + "/again"):
+                open(os.environ["MARK"] + "/again", "w").close()
+                time.sleep(120)
+            run.log({"loss": 1.0})
+            """
+        )
+    )
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    spec = {"program": "slow.py", "method": "grid", "runconfig": {"lease": 2},
+            "parameters": {"n": {"values": [1, 2]}}}  # fmt: skip
+    sweep_id = runconfig.sweep(spec, store=store_location)
+    os.environ["MARK"] = str(marks)
+    try:
+        first = _agent_process(store_location, sweep_id)
+        deadline = time.monotonic() + 60
+        while not (marks / "again").exists():
+            assert time.monotonic() < deadline, "the trial never started"
+            time.sleep(0.1)
+        os.killpg(first.pid, signal.SIGKILL)  # the agent and its trial, as a lost machine
+        first.communicate()
+        time.sleep(2.5)  # past the lease
+        second = _agent_process(store_location, sweep_id)
+        output, _ = second.communicate(timeout=120)
+    finally:
+        del os.environ["MARK"]
+    assert second.returncode == 0, output
+    trials = _trials(store_location, sweep_id)
+    assert [(t.idx, t.attempt, t.state) for t in trials] == [
+        (0, 1, "crashed"), (0, 2, "finished"), (1, 1, "finished")
+    ]  # fmt: skip
+    runs = {r.id: r for r in _runs(store_location, sweep_id)}
+    assert runs[trials[0].run_id].state == "crashed"  # type: ignore[index]
+    assert runs[trials[1].run_id].state == "finished"  # type: ignore[index]
+    assert trials[0].run_id != trials[1].run_id
+
+
+RACER = """
+import sys, runconfig
+def train():
+    run = runconfig.init()
+    run.log({"loss": float(run.config.i)})
+runconfig.agent(sys.argv[1], function=train, store=sys.argv[2])
+"""
+
+
+def test_sixteen_agents_racing_run_each_grid_point_exactly_once(store_location: str) -> None:
+    spec = {"method": "grid", "parameters": {"i": {"values": list(range(80))}}}
+    sweep_id = runconfig.sweep(spec, store=store_location)
+    argv = [sys.executable, "-c", RACER, sweep_id, store_location]
+    procs = [
+        subprocess.Popen(
+            argv, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        for _ in range(16)
+    ]
+    outputs = [p.communicate(timeout=240)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    trials = _trials(store_location, sweep_id)
+    assert sorted(t.idx for t in trials) == list(range(80))
+    assert {t.state for t in trials} == {"finished"}
+    runs = _runs(store_location, sweep_id)
+    assert sorted(r.config["i"] for r in runs) == list(range(80))
+
+
+# -- the command line -----------------------------------------------------------------------
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "runconfig", *args], env=child_env(),
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+
+
+def test_the_sweep_commands(tmp_path: Path, store_location: str) -> None:
+    (tmp_path / "train.py").write_text(
+        "import runconfig\nrun = runconfig.init()\nrun.log({'acc': run.config.a * 1.0})\n"
+    )
+    (tmp_path / "sweep.yaml").write_text(
+        "program: train.py\nmethod: grid\nmetric:\n  name: acc\n  goal: maximize\n"
+        "parameters:\n  a:\n    values: [1, 3, 2]\n"
+    )
+    made = _cli("sweep", str(tmp_path / "sweep.yaml"), "--project", "cli", "--store",
+                store_location)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    sweep_id = made.stdout.split()[2]
+    assert f"runconfig agent {sweep_id} --store {store_location}" in made.stdout.replace("'", "")
+    ran = _cli("agent", sweep_id, "--count", "2", "--store", store_location)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    listed = _cli("sweeps", "--store", store_location)
+    assert sweep_id in listed.stdout and "2 finished" in listed.stdout
+    assert "acc=3" in listed.stdout
+    shown = _cli("sweep", "show", sweep_id, "--store", store_location)
+    assert "a: values" in shown.stdout and "2 handed out of 3" in shown.stdout
+    stopped = _cli("sweep", "--stop", sweep_id, "--store", store_location)
+    assert stopped.stdout.strip() == f"sweep {sweep_id}: stopped"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("method: grid\nparameters:\n  lr:\n    distribution: loguniform\n"
+                   "    min: 0.1\n    max: 1.0\n")  # fmt: skip
+    refused = _cli("sweep", str(bad), "--store", store_location)
+    assert refused.returncode == 1
+    assert "bad.yaml:4" in refused.stderr and "log_uniform" in refused.stderr
