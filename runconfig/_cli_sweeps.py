@@ -120,7 +120,13 @@ def agent_command(
 @click.option("--project", "-p", metavar="NAME", help="Only the sweeps of this project.")
 @store_option
 def sweeps_command(project: str | None, store: str | None) -> None:
-    """List the sweeps: state, trials per state, and the best run so far."""
+    """List the sweeps: state, trials per state, and the best run so far.
+
+    \b
+    Examples:
+      runconfig sweeps
+      runconfig sweeps --project mnist --store postgresql://me@db/runs
+    """
     from runconfig import sweeps
 
     found = sweeps.sweeps(project, store=_store(store))

@@ -120,8 +120,8 @@ def commands() -> list[tuple[str, click.Command]]:
 def test_main_is_the_click_group() -> None:
     assert main is cli and isinstance(main, click.Group)
     assert {name for name, _ in commands()} == {
-        "artifact", "artifacts", "diff", "export", "files", "import-wandb", "init-store",
-        "rm", "run", "runs", "show", "sync", "tag",
+        "agent", "artifact", "artifacts", "diff", "export", "files", "import-wandb",
+        "init-store", "rm", "run", "runs", "show", "sweep", "sweeps", "sync", "tag",
     }  # fmt: skip
 
 

@@ -427,3 +427,101 @@ def test_the_sweep_commands(tmp_path: Path, store_location: str) -> None:
     refused = _cli("sweep", str(bad), "--store", store_location)
     assert refused.returncode == 1
     assert "bad.yaml:4" in refused.stderr and "log_uniform" in refused.stderr
+
+
+# -- bayes ----------------------------------------------------------------------------------
+BAYES = {
+    "method": "bayes",
+    "metric": {"name": "loss", "goal": "minimize"},
+    "parameters": {
+        "x": {"min": -5.0, "max": 5.0},
+        "n": {"min": 1, "max": 4},
+        "opt": {"values": ["good", "bad"]},
+        "fixed": {"value": "yes"},
+    },
+    "runconfig": {"seed": 3},
+}
+
+
+def test_bayes_learns_from_the_trials_in_the_store(store_location: str) -> None:
+    pytest.importorskip("optuna")
+    sweep_id = runconfig.sweep(BAYES, store=store_location)
+    losses: list[float] = []
+
+    def train() -> None:
+        run = runconfig.init()
+        c = run.config
+        assert isinstance(c.x, float) and isinstance(c.n, int) and c.fixed == "yes"
+        assert -5.0 <= c.x <= 5.0 and 1 <= c.n <= 4 and c.opt in ("good", "bad")
+        loss = (c.x - 1.0) ** 2 + (0.0 if c.opt == "good" else 4.0) + abs(c.n - 2)
+        losses.append(loss)
+        run.log({"loss": loss})
+
+    assert runconfig.agent(sweep_id, function=train, count=40, store=store_location) == 40
+    first, last = losses[:10], losses[-10:]
+    assert min(losses) < 0.5
+    assert sum(last) / 10 < sum(first) / 10 / 2, (first, last)
+
+
+BLOCK_OPTUNA = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "optuna":
+            raise ImportError("no optuna here")
+sys.meta_path.insert(0, Block())
+import runconfig
+try:
+    runconfig.sweep({"method": "bayes", "metric": {"name": "loss"},
+                     "parameters": {"x": {"min": 0.0, "max": 1.0}}}, store=sys.argv[1])
+except runconfig.SweepError as e:
+    print(e)
+"""
+
+
+def test_bayes_without_optuna_says_what_to_install(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", BLOCK_OPTUNA, str(tmp_path / "runs.db")],
+                          env=child_env(), capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.stdout.strip().endswith("pip install 'runconfig[bayes]'"), done.stdout + done.stderr
+    assert len(done.stdout.strip().splitlines()) == 1
+
+
+# -- a program that imports wandb, stopped by a cancel ------------------------------------
+WANDB_TRAIN = """
+import os, sys, time
+import wandb
+run = wandb.init(project="ignored")
+print("lr", repr(wandb.config.lr), "layers", wandb.config.layers, flush=True)
+for step in range(600):
+    wandb.log({"loss": wandb.config.lr})
+    if step == 2:
+        open(os.environ["MARK"], "w").close()
+    time.sleep(0.1)
+"""
+
+
+def test_a_program_that_imports_wandb_gets_its_values_and_a_cancel_stops_it(
+    tmp_path: Path, store_location: str
+) -> None:
+    (tmp_path / "train.py").write_text(WANDB_TRAIN)
+    spec = {"program": "train.py", "method": "grid", "runconfig": {"lease": 2},
+            "parameters": {"lr": {"values": [1e-5]}, "layers": {"value": [64, 64]}}}  # fmt: skip
+    sweep_id = runconfig.sweep(spec, project="wb", store=store_location)
+    mark = tmp_path / "started"
+    agent = subprocess.Popen(
+        [sys.executable, "-m", "runconfig", "agent", sweep_id, "--store", store_location],
+        env={**child_env(), "MARK": str(mark), "RUNCONFIG_AGENT_KILL_DELAY": "3"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not mark.exists():
+        assert time.monotonic() < deadline and agent.poll() is None, agent.communicate()[0]
+        time.sleep(0.1)
+    canceled_at = time.monotonic()
+    runconfig.sweeps.control(sweep_id, "cancel", store=store_location)
+    output, _ = agent.communicate(timeout=60)
+    assert time.monotonic() - canceled_at < 10, output
+    assert "lr 1e-05 layers [64, 64]" in output
+    (run,) = _runs(store_location, sweep_id)
+    assert run.project == "wb" and run.state == "stopped" and run.config["lr"] == 1e-5
+    assert [t.state for t in _trials(store_location, sweep_id)] == ["canceled"]

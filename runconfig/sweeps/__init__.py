@@ -103,13 +103,13 @@ def sweep(
 
 
 def _need_optuna() -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("optuna") is None:
+    try:
+        import optuna  # noqa: F401
+    except ImportError:
         raise SweepError(
             "method: bayes needs Optuna (its TPE sampler suggests the trials): "
             "pip install 'runconfig[bayes]'"
-        )
+        ) from None
 
 
 def _find(st: RunStore, sweep_id: str) -> SweepData:
