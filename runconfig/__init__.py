@@ -40,7 +40,7 @@ from runconfig.errors import (
 globals().pop("config", None)
 
 if TYPE_CHECKING:
-    from runconfig import plot, util
+    from runconfig import plot, sweeps, util
     from runconfig._active import (
         alert,
         define_metric,
@@ -144,6 +144,7 @@ __all__ = [
     "setup",
     "summary",
     "sweep",
+    "sweeps",
     "teardown",
     "termerror",
     "termlog",
@@ -218,7 +219,7 @@ def __getattr__(name: str) -> Any:
         return _state.run.summary if _state.run is not None else None
     import importlib
 
-    if name in ("util", "plot"):
+    if name in ("util", "plot", "sweeps"):
         value: Any = importlib.import_module(f"runconfig.{name}")
         globals()[name] = value
         return value

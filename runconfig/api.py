@@ -47,6 +47,7 @@ __all__ = [
     "RunList",
     "RunNotFoundError",
     "RunRecord",
+    "SweepRecord",
     "diff",
     "flatten",
 ]
@@ -330,6 +331,27 @@ def yaml_scalar(value: Any) -> str:
     if text.endswith("\n...\n"):
         text = text[: -len("\n...\n")]
     return text.strip()
+
+
+@dataclass(frozen=True)
+class SweepRecord:
+    """A sweep read back (:meth:`Api.sweep`): ``config`` is its file as parsed, ``runs``
+    its runs best first by its metric, ``counts`` its trials per state."""
+
+    id: str
+    name: str | None
+    project: str
+    state: str
+    method: str
+    config: dict[str, Any]
+    runs: RunList
+    counts: dict[str, int]
+    _best: RunRecord | None = field(default=None, repr=False)
+
+    def best_run(self, order: str | None = None) -> RunRecord | None:
+        """The run with the best value of the sweep's metric (None before one has it).
+        ``order`` is wandb's and ignored: the metric's goal decides."""
+        return self._best
 
 
 class RunList(Sequence[RunRecord]):
@@ -742,6 +764,24 @@ class Api:
                 project=project, where=fragment, order=keys, limit=limit, timeout=timeout
             )
             return RunList([RunRecord.from_data(d, self._location) for d in found])
+
+    def sweep(self, path: str) -> SweepRecord:
+        """A sweep by id (or wandb's ``entity/project/id``): its file, state and runs, best
+        first by its metric (wandb's ``Api().sweep``)."""
+        from runconfig.sweeps import _find, _status
+
+        found = _status(self._store, _find(self._store, path), self._location)
+        return SweepRecord(
+            id=found.sweep.id,
+            name=found.sweep.name,
+            project=found.sweep.project,
+            state=found.sweep.state,
+            method=found.sweep.method,
+            config=found.sweep.spec,
+            runs=RunList(found.runs),
+            counts=found.counts,
+            _best=found.best,
+        )
 
     def run(
         self, id_or_name: str, project: str | None = None, *, timeout: float | None = None

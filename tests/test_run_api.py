@@ -448,8 +448,14 @@ def test_sweep_id_comes_from_the_environment(
 ) -> None:
     run = runconfig.init(store=str(tmp_path / "s.db"))
     assert run.sweep_id is None
+    run.finish()
+    # A run started by a sweep's agent (wandb's, or runconfig's) records the sweep.
     monkeypatch.setenv("WANDB_SWEEP_ID", "k3x9q2")
+    run = runconfig.init(store=str(tmp_path / "s.db"))
     assert run.sweep_id == "k3x9q2"
+    run.finish()
+    with runconfig.Api(str(tmp_path / "s.db")) as api:
+        assert [r.id for r in api.runs(where='run.sweep == "k3x9q2"')] == [run.id]
 
 
 def test_a_wandb_name_runconfig_lacks_says_so() -> None:

@@ -525,3 +525,59 @@ def test_a_program_that_imports_wandb_gets_its_values_and_a_cancel_stops_it(
     (run,) = _runs(store_location, sweep_id)
     assert run.project == "wb" and run.state == "stopped" and run.config["lr"] == 1e-5
     assert [t.state for t in _trials(store_location, sweep_id)] == ["canceled"]
+
+
+# -- the docs -------------------------------------------------------------------------------
+def test_the_full_example_of_docs_sweeps_md_runs_as_written(tmp_path: Path) -> None:
+    import re
+
+    from conftest import REPO
+
+    text = (REPO / "docs" / "sweeps.md").read_text()
+    train, script = re.findall(r"```python\n(.*?)```", text, re.S)[:2]
+    (tmp_path / "train.py").write_text(train)
+    (tmp_path / "sweep.yaml").write_text(re.findall(r"```yaml\n(.*?)```", text, re.S)[0])
+    env = {**child_env(), "RUNCONFIG_STORE": str(tmp_path / "runs.db")}
+
+    def cli(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "runconfig", *args], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout + done.stderr
+
+    made = cli("sweep", "sweep.yaml", "--project", "demo")
+    sweep_id = made.split()[2]
+    assert "6 trials ran here" in cli("agent", sweep_id)
+    assert "6 finished" in cli("sweeps")
+    status = runconfig.sweeps.status(sweep_id, store=str(tmp_path / "runs.db"))
+    assert status.best is not None and status.best.config["lr"] == 0.01
+    assert len(status.runs) == 6 and {r.project for r in status.runs} == {"demo"}
+
+    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lr, loss = map(float, done.stdout.split())
+    assert 1e-4 <= lr <= 0.1 and loss >= 0
+
+
+def test_the_api_reads_a_sweep_back_and_a_target_ends_it(store_location: str) -> None:
+    spec = {
+        "method": "grid",
+        "metric": {"name": "acc", "goal": "maximize", "target": 0.9},
+        "parameters": {"a": {"values": [0.5, 0.95, 0.7, 0.99]}},
+        "name": "reach",
+    }
+    sweep_id = runconfig.sweep(spec, project="t", store=store_location)
+
+    def train() -> None:
+        run = runconfig.init()
+        run.log({"acc": run.config.a})
+
+    assert runconfig.agent(sweep_id, function=train, store=store_location) == 2
+    with runconfig.Api(store_location) as api:
+        found = api.sweep(f"me/t/{sweep_id}")
+    assert found.state == "finished" and found.name == "reach" and found.config["name"] == "reach"
+    assert [r.config["a"] for r in found.runs] == [0.95, 0.5]
+    best = found.best_run()
+    assert best is not None and best.summary["acc"] == 0.95
+    assert found.counts == {"finished": 2}

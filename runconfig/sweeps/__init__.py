@@ -57,12 +57,13 @@ def _project(project: str | None, spec_project: str | None) -> str:
 
 
 def sweep(
-    sweep: Mapping[str, Any] | str | os.PathLike[str],
+    sweep_config: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     entity: str | None = None,
     project: str | None = None,
     prior_runs: Sequence[str] | None = None,
     *,
     store: str | os.PathLike[str] | None = None,
+    sweep: Mapping[str, Any] | str | os.PathLike[str] | None = None,
 ) -> str:
     """Create a sweep from a wandb sweep file (a dict, or the path of a YAML/JSON file) and
     return its id. The file is checked whole first: a mistake is a
@@ -71,11 +72,13 @@ def sweep(
     The sweep's runs go to ``project``, else the file's ``project``, else
     ``RUNCONFIG_PROJECT``/``WANDB_PROJECT``, else ``"uncategorized"``. The store resolves as
     :func:`runconfig.init` resolves it. ``entity`` and ``prior_runs`` are wandb's, accepted
-    and unused."""
+    and unused; ``sweep=`` is wandb's name of ``sweep_config``."""
     from runconfig.store._sweeps import SweepData
     from runconfig.sweeps._spec import load_spec
 
-    spec = load_spec(sweep)
+    if (sweep_config is None) == (sweep is None):
+        raise SweepError("sweep() takes one sweep config: a dict, or the path of a YAML/JSON file")
+    spec = load_spec(sweep_config if sweep_config is not None else sweep)  # type: ignore[arg-type]
     for warning in spec.warnings:
         print(f"runconfig sweep: {warning}", file=sys.stderr)
     if spec.method == "bayes":

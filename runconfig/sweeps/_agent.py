@@ -176,7 +176,24 @@ class Agent:
         self.store.sweeps.end(trial, state, code, reason, run_state=run_state,
                               force_run=state in ("stopped", "canceled"))  # fmt: skip
         self._say(f"trial {trial.idx}: {state}" + (f" ({reason})" if reason else ""))
+        if state == "finished":
+            self._check_target(trial)
         return state
+
+    def _check_target(self, trial: TrialData) -> None:
+        """``metric.target``: a run that reaches it ends the sweep (wandb's meaning)."""
+        metric = self.spec.metric
+        if not metric or metric.get("target") is None or trial.run_id is None:
+            return
+        run = self.store.get_run(trial.run_id)
+        value = run.summary.get(metric["name"]) if run is not None else None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return
+        target = float(metric["target"])
+        reached = value >= target if metric.get("goal") == "maximize" else value <= target
+        if reached and self.store.sweeps.set_state(self.sweep.id, "finished", ("running",)):
+            self._say(f"run {trial.run_id} reached the target {metric['name']} = {value}: "
+                      "the sweep is finished")  # fmt: skip
 
     def _call(self, ctx: _context.Trial) -> tuple[str, int | None, str | None]:
         """Call the function with the trial as this process's; end the runs it left open."""
