@@ -441,6 +441,23 @@ class SweepRecords:
                 histories[run_id].append(float(value))
         return histories, {run_id for run_id, state in runs if state == "running"}
 
+    def metric_values(self, sweep_id: str, metric: str) -> dict[str, float | None]:
+        """Each run of the sweep's summary value of ``metric`` (None: not a number)."""
+        from runconfig._paths import format_path
+
+        store = self._store
+        with store._guard(f"read the metric of sweep {sweep_id!r}"), store._reading(None):
+            rows = self._exec(
+                "SELECT r.id, e.num FROM rc_runs r LEFT JOIN rc_entries e ON e.rid = r.rid "
+                "AND e.section = 's' AND e.path = ? AND e.kind = 'n' WHERE r.sweep = ?",
+                (format_path((metric,)), sweep_id),
+            ).fetchall()
+        return {
+            run_id: float(num) if num is not None and num == num and abs(num) != float("inf")
+            else None
+            for run_id, num in rows
+        }  # fmt: skip
+
     def trials(self, sweep_id: str) -> list[TrialData]:
         """Every attempt at every trial of the sweep, by number and attempt."""
         store = self._store
