@@ -167,9 +167,9 @@ def _show(status: SweepStatus) -> str:
     ]
     if status.metric:
         lines.append(f"metric: {status.metric} ({status.goal})")
-    size = f" of {s.total}" if s.total is not None else ""
-    cap = f", run_cap {s.run_cap}" if s.run_cap is not None else ""
-    lines.append(f"trials: {s.next_index} handed out{size}{cap}; {_counts(status.counts)}")
+    size = f"grid of {s.total}; " if s.total is not None else ""
+    cap = f"run_cap {s.run_cap}; " if s.run_cap is not None else ""
+    lines.append(f"trials: {size}{cap}{_counts(status.counts) or 'none yet'}")
     lines.append("parameters:")
     for param in spec.params:
         lines.append(f"  {param.name}: {param.describe()}")

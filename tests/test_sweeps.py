@@ -222,7 +222,7 @@ def test_pause_resume_stop_and_cancel(store_location: str) -> None:
     (run,) = _runs(store_location, other)
     assert run.state == "stopped"
     states = [t.state for t in _trials(store_location, other)]
-    assert states == ["canceled"]
+    assert states == ["canceled", "canceled"]  # the running one, and the one offered next
 
 
 # -- hyperband ------------------------------------------------------------------------------
@@ -418,7 +418,7 @@ def test_the_sweep_commands(tmp_path: Path, store_location: str) -> None:
     assert sweep_id in listed.stdout and "2 finished" in listed.stdout
     assert "acc=3" in listed.stdout
     shown = _cli("sweep", "show", sweep_id, "--store", store_location)
-    assert "a: values" in shown.stdout and "2 handed out of 3" in shown.stdout
+    assert "a: values" in shown.stdout and "grid of 3; 1 pending 2 finished" in shown.stdout
     stopped = _cli("sweep", "--stop", sweep_id, "--store", store_location)
     assert stopped.stdout.strip() == f"sweep {sweep_id}: stopped"
     bad = tmp_path / "bad.yaml"
@@ -580,4 +580,4 @@ def test_the_api_reads_a_sweep_back_and_a_target_ends_it(store_location: str) ->
     assert [r.config["a"] for r in found.runs] == [0.95, 0.5]
     best = found.best_run()
     assert best is not None and best.summary["acc"] == 0.95
-    assert found.counts == {"finished": 2}
+    assert found.counts == {"finished": 2, "canceled": 2}  # the two offered next

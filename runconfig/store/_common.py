@@ -647,7 +647,10 @@ class SqlStore(RunStore):
     @property
     def sweeps(self) -> SweepRecords:
         """The sweeps kept in this store, and their trials."""
-        return SweepRecords(self)
+        records: SweepRecords | None = self.__dict__.get("_sweep_records")
+        if records is None:
+            records = self.__dict__["_sweep_records"] = SweepRecords(self)
+        return records
 
     def list_files(self, rid: int) -> list[FileRecord]:
         """The files recorded for a run, by path."""

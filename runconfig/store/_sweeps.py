@@ -17,6 +17,7 @@ or the PostgreSQL server's, so the clocks of the agents' machines do not matter.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,10 +27,18 @@ from runconfig._entries import dumps, loads
 if TYPE_CHECKING:
     from runconfig.store._common import SqlStore
 
-__all__ = ["ATTEMPTS", "Claim", "SweepData", "SweepRecords", "TrialData"]
+__all__ = ["ATTEMPTS", "BLOCK", "Claim", "SweepData", "SweepRecords", "TrialData"]
 
 ATTEMPTS = 2
 """Attempts at a trial: a failed or crashed one is offered once more, then left failed."""
+
+BLOCK = 16
+"""Trials of a grid or random sweep numbered at once by a claim that finds none offered: one
+is claimed, the others offered to the next claims (bayes numbers one at a time)."""
+
+EXPIRE_EVERY = 1.0
+"""Seconds between two looks for passed leases by the claims of one store (a claim that
+finds nothing offered always looks)."""
 
 _NOW = {
     "sqlite": "((julianday('now') - 2440587.5) * 86400.0)",
@@ -140,6 +149,7 @@ class SweepRecords:
     def __init__(self, store: SqlStore) -> None:
         self._store = store
         self._now = _NOW[store.dialect]
+        self._expire_due: dict[str, float] = {}
 
     def _q(self, sql: str) -> str:
         return sql.replace("?", self._store._ph).replace("NOW()", self._now)
@@ -208,35 +218,47 @@ class SweepRecords:
         lease: float,
         run_id: Callable[[], str],
         params_of: Callable[[int], dict[str, Any]],
+        block: int = BLOCK,
     ) -> Claim:
-        """Claim the next trial for ``agent``: a pending one (offered again), else the next
-        number of the sweep, whose values ``params_of(number)`` gives. Trials whose lease
-        has passed are expired first (``Claim.expired``). One write transaction."""
+        """Claim the next trial for ``agent``: the first trial offered (made ahead, or
+        offered again), else a block of the sweep's next numbers, ``block`` of them, whose
+        values ``params_of(number)`` gives: the first is claimed, the others offered.
+        Trials whose lease has passed are expired first (``Claim.expired``).
+
+        The usual claim is one statement, an ``UPDATE`` of the first offered row (on
+        PostgreSQL with ``FOR UPDATE SKIP LOCKED``): racing agents never wait on one hot
+        row. The rest is one short write transaction."""
         store = self._store
-        with store._guard(f"claim a trial of sweep {sweep_id!r}"), store._transaction(write=True):
-            expired = self._expire(sweep_id)
-            row = self._exec(
-                "SELECT state, next_index, total, run_cap FROM rc_sweeps WHERE id = ?",
-                (sweep_id,),
-            ).fetchone()
-            if row is None:
-                return Claim(None, "deleted", done=True, expired=expired)
-            state = row[0]
-            if state != "running":
-                return Claim(None, state, done=state != "paused", expired=expired)
+        with store._guard(f"claim a trial of sweep {sweep_id!r}"):
+            expired: list[TrialData] = []
+            if time.monotonic() >= self._expire_due.get(sweep_id, 0.0):
+                with store._transaction(write=True):
+                    expired = self._expire(sweep_id)
             trial = self._take_pending(sweep_id, agent, lease, run_id())
-            if trial is None:
-                trial = self._take_new(sweep_id, agent, lease, run_id(), params_of)
             if trial is not None:
-                return Claim(trial, state, expired=expired)
-            done = self._nothing_left(sweep_id)
-            if done:
-                self._finish_sweep(sweep_id)
-            return Claim(None, "finished" if done else state, done=done, expired=expired)
+                return Claim(trial, "running", expired=expired)
+            with store._transaction(write=True):
+                expired += self._expire(sweep_id)
+                row = self._exec("SELECT state FROM rc_sweeps WHERE id = ?", (sweep_id,)).fetchone()
+                if row is None:
+                    return Claim(None, "deleted", done=True, expired=expired)
+                state = row[0]
+                if state != "running":
+                    return Claim(None, state, done=state != "paused", expired=expired)
+                trial = self._take_pending(sweep_id, agent, lease, run_id())
+                if trial is None:
+                    trial = self._take_new(sweep_id, agent, lease, run_id(), params_of, block)
+                if trial is not None:
+                    return Claim(trial, state, expired=expired)
+                done = self._nothing_left(sweep_id)
+                if done:
+                    self._finish_sweep(sweep_id)
+                return Claim(None, "finished" if done else state, done=done, expired=expired)
 
     def _expire(self, sweep_id: str) -> list[TrialData]:
         from runconfig.store._common import now
 
+        self._expire_due[sweep_id] = time.monotonic() + EXPIRE_EVERY
         stamp = now()
         rows = self._exec(
             "UPDATE rc_trials SET state = 'crashed', ended_at = ?, reason = 'lease expired: "
@@ -270,19 +292,15 @@ class SweepRecords:
     def _take_pending(
         self, sweep_id: str, agent: str, lease: float, run_id: str
     ) -> TrialData | None:
+        """The first offered trial of a running sweep, claimed in one statement."""
         skip = " FOR UPDATE SKIP LOCKED" if self._store.dialect == "postgresql" else ""
-        row = self._exec(
-            "SELECT idx, attempt FROM rc_trials WHERE sweep = ? AND state = 'pending' "
-            f"ORDER BY idx, attempt LIMIT 1{skip}",
-            (sweep_id,),
-        ).fetchone()
-        if row is None:
-            return None
         got = self._exec(
             "UPDATE rc_trials SET state = 'running', agent = ?, run_id = ?, "
-            "lease_until = NOW() + ? WHERE sweep = ? AND idx = ? AND attempt = ? "
-            f"AND state = 'pending' RETURNING {_TRIAL_COLUMNS}",
-            (agent, run_id, lease, sweep_id, row[0], row[1]),
+            "lease_until = NOW() + ? WHERE (sweep, idx, attempt) = (SELECT sweep, idx, attempt "
+            "FROM rc_trials WHERE sweep = ? AND state = 'pending' ORDER BY idx, attempt "
+            f"LIMIT 1{skip}) AND state = 'pending' AND EXISTS (SELECT 1 FROM rc_sweeps "
+            f"WHERE id = ? AND state = 'running') RETURNING {_TRIAL_COLUMNS}",
+            (agent, run_id, lease, sweep_id, sweep_id),
         ).fetchone()
         return _trial(got) if got else None
 
@@ -293,25 +311,34 @@ class SweepRecords:
         lease: float,
         run_id: str,
         params_of: Callable[[int], dict[str, Any]],
+        block: int,
     ) -> TrialData | None:
+        """Number the next ``block`` trials (within the grid's size and run_cap): the first
+        is this agent's, the others are offered. Inside the caller's write transaction."""
         from runconfig.store._common import now
 
-        row = self._exec(
-            "UPDATE rc_sweeps SET next_index = next_index + 1 WHERE id = ? "
-            "AND state = 'running' AND (total IS NULL OR next_index < total) "
-            "AND (run_cap IS NULL OR next_index < run_cap) RETURNING next_index - 1",
-            (sweep_id,),
+        lock = " FOR UPDATE" if self._store.dialect == "postgresql" else ""
+        first, total, run_cap = self._exec(
+            f"SELECT next_index, total, run_cap FROM rc_sweeps WHERE id = ?{lock}", (sweep_id,)
         ).fetchone()
-        if row is None:
+        first = int(first)
+        limits = [int(x) for x in (total, run_cap) if x is not None]
+        count = min([max(1, block), *(limit - first for limit in limits)])
+        if count <= 0:
             return None
-        idx = int(row[0])
-        params = params_of(idx)
+        self._exec("UPDATE rc_sweeps SET next_index = ? WHERE id = ?", (first + count, sweep_id))
+        stamp = now()
+        rows: list[Any] = [sweep_id, first, dumps(params_of(first)), run_id, agent, lease, stamp]
+        values = ["(?, ?, 1, 'running', ?, ?, ?, NOW() + ?, ?)"]
+        for idx in range(first + 1, first + count):
+            rows += [sweep_id, idx, dumps(params_of(idx)), None, None, None, stamp]
+            values.append("(?, ?, 1, 'pending', ?, ?, ?, ?, ?)")
         got = self._exec(
-            f"INSERT INTO rc_trials ({_TRIAL_COLUMNS}) VALUES (?, ?, 1, 'running', ?, ?, ?, "
-            f"NOW() + ?, NULL, NULL, NULL, ?, NULL) RETURNING {_TRIAL_COLUMNS}",
-            (sweep_id, idx, dumps(params), run_id, agent, lease, now()),
-        ).fetchone()
-        return _trial(got)
+            "INSERT INTO rc_trials (sweep, idx, attempt, state, params, run_id, agent, "
+            f"lease_until, created_at) VALUES {', '.join(values)} RETURNING {_TRIAL_COLUMNS}",
+            rows,
+        ).fetchall()
+        return next(_trial(row) for row in got if int(row[1]) == first)
 
     def _nothing_left(self, sweep_id: str) -> bool:
         """No trial pending or running, and no number left to hand out."""
@@ -408,7 +435,7 @@ class SweepRecords:
             )
 
     def cancel_pending(self, sweep_id: str) -> None:
-        """Pending trials of a canceled sweep are canceled."""
+        """The trials a stopped or canceled sweep offered are canceled."""
         from runconfig.store._common import now
 
         store = self._store

@@ -170,7 +170,7 @@ def control(sweep_id: str, action: str, *, store: str | os.PathLike[str] | None 
             now = _find(st, found.id).state
             if now != state:
                 raise SweepError(f"cannot {action} sweep {found.id}: it is {now}")
-        if action == "cancel":
+        if action in ("stop", "cancel"):
             st.sweeps.cancel_pending(found.id)
         return state
     finally:

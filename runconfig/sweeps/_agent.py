@@ -27,7 +27,7 @@ from typing import Any
 from runconfig._term import termwarn
 from runconfig.errors import SweepError, TrialStopped
 from runconfig.store import RunStore
-from runconfig.store._sweeps import Claim, SweepData, TrialData
+from runconfig.store._sweeps import BLOCK, Claim, SweepData, TrialData
 from runconfig.sweeps import _context
 from runconfig.sweeps._spec import SweepSpec, load_spec
 
@@ -141,7 +141,10 @@ class Agent:
                 return bayes
             return spec.point(index, seed)
 
-        return self.store.sweeps.claim(self.sweep.id, self.id, self.lease, _new_run_id, params_of)
+        return self.store.sweeps.claim(
+            self.sweep.id, self.id, self.lease, _new_run_id, params_of,
+            block=1 if bayes is not None else BLOCK,
+        )  # fmt: skip
 
     def _say(self, text: str) -> None:
         print(f"runconfig agent: {text}", file=self.out, flush=True)
@@ -192,6 +195,7 @@ class Agent:
         target = float(metric["target"])
         reached = value >= target if metric.get("goal") == "maximize" else value <= target
         if reached and self.store.sweeps.set_state(self.sweep.id, "finished", ("running",)):
+            self.store.sweeps.cancel_pending(self.sweep.id)
             self._say(f"run {trial.run_id} reached the target {metric['name']} = {value}: "
                       "the sweep is finished")  # fmt: skip
 
