@@ -7,8 +7,10 @@ Figures, each beside a baseline measured in the same run:
 
 - claiming a trial (``store.sweeps.claim`` + ending it, the claim timed) with 8 agent
   processes on SQLite, floor: median <= 5 ms; with 32 on PostgreSQL, floor <= 10 ms.
-  Baseline: the same number of processes claiming with raw SQL (one counter ``UPDATE ...
-  RETURNING`` and one ``INSERT`` in a write transaction), the pattern the store uses;
+  Baseline: the same number of processes claiming with raw SQL the way a counter numbers
+  trials (one ``UPDATE ... RETURNING`` of a counter row and one ``INSERT`` in a write
+  transaction): the store's claim is one ``UPDATE`` of an offered row (``SKIP LOCKED``),
+  and numbers a block of 16 trials when none is offered;
 - 10,000 claims by 16 agent processes on each engine: duplicate claims (floor: 0), the
   trials' numbers checked against what every process saw;
 - a function trial's whole overhead (claim, ``init()`` receiving the values, ``finish()``,
@@ -308,7 +310,7 @@ def claim_rows(engine: str, agents: int, claims: int, floor: float, tmp: str) ->
             f"claim a trial, {engine}, {agents} agent processes (median)",
             statistics.median(lat),
             statistics.median(raw_lat),
-            "raw SQL, same pattern",
+            "raw SQL: a counter row + an insert a claim",
             floor=Floor("abs_max", floor),
             note=f"{len(lat):,} claims; p99 {p99 * 1e3:.1f} ms (raw {raw_p99 * 1e3:.1f} ms); "
             f"{len(seen) - len(set(seen))} duplicates",

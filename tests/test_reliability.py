@@ -499,3 +499,26 @@ def test_a_write_the_server_refuses_is_an_error_not_kept_for_later(pg_store: str
     with runconfig.Api(store=pg_store) as api:
         assert api.run(run.id).config == {"next": 2}
     assert not list(Path(os.environ["RUNCONFIG_JOURNAL"]).rglob("*.db"))
+
+
+def test_a_sweep_agent_rides_out_a_server_restart(pg_store: str) -> None:
+    # The server restarts in the middle of the sweep (inside a trial): the agent's next
+    # writes wait for it and go on with a new connection; every point runs exactly once.
+    sweep_id = runconfig.sweep(
+        {"method": "grid", "parameters": {"n": {"values": list(range(6))}}}, store=pg_store
+    )
+    seen: list[int] = []
+
+    def train() -> None:
+        run = runconfig.init()
+        run.log({"loss": float(run.config.n)})
+        seen.append(run.config.n)
+        if run.config.n == 2:
+            _server("restart")
+
+    assert runconfig.agent(sweep_id, function=train, store=pg_store) == 6
+    assert sorted(seen) == list(range(6))
+    with runconfig.Api(pg_store) as api:
+        runs = api.runs(where=f'run.sweep == "{sweep_id}"')
+        assert sorted(r.config["n"] for r in runs) == list(range(6))
+        assert api.sweep(sweep_id).state == "finished"

@@ -341,19 +341,17 @@ class SweepRecords:
         return next(_trial(row) for row in got if int(row[1]) == first)
 
     def _nothing_left(self, sweep_id: str) -> bool:
-        """No trial pending or running, and no number left to hand out."""
-        busy = self._exec(
-            "SELECT COUNT(*) FROM rc_trials WHERE sweep = ? AND state IN ('pending', 'running')",
-            (sweep_id,),
-        ).fetchone()[0]
-        if busy:
-            return False
+        """No trial pending or running, and no number left to hand out (one query)."""
         row = self._exec(
-            "SELECT next_index, total, run_cap FROM rc_sweeps WHERE id = ?", (sweep_id,)
+            "SELECT next_index, total, run_cap, (SELECT COUNT(*) FROM rc_trials WHERE sweep = ? "
+            "AND state IN ('pending', 'running')) FROM rc_sweeps WHERE id = ?",
+            (sweep_id, sweep_id),
         ).fetchone()
-        next_index, total, run_cap = row
+        if row is None:
+            return True
+        next_index, total, run_cap, busy = row
         limits = [int(x) for x in (total, run_cap) if x is not None]
-        return bool(limits) and next_index >= min(limits)
+        return not busy and bool(limits) and next_index >= min(limits)
 
     def _finish_sweep(self, sweep_id: str) -> None:
         from runconfig.store._common import now
@@ -393,8 +391,8 @@ class SweepRecords:
         run_state: str | None = None,
         force_run: bool = False,
     ) -> bool:
-        """End an attempt the agent holds as ``state`` (finished, failed, stopped,
-        canceled); a failed attempt is offered once more. ``run_state``: what the trial's
+        """End an attempt the agent holds as ``state`` (finished, failed, crashed, stopped,
+        canceled); a failed or crashed attempt is offered once more. ``run_state``: what the trial's
         run becomes if it is still running (with ``force_run``, whatever its state). False
         when the attempt was no longer this agent's (nothing written)."""
         from runconfig.store._common import now
@@ -415,7 +413,7 @@ class SweepRecords:
                 return False
             if run_state is not None:
                 self._end_run(trial.run_id, run_state, stamp, force_run)
-            if state == "failed":
+            if state in ("failed", "crashed"):
                 self._retry(trial, stamp)
             if self._nothing_left(trial.sweep):
                 self._finish_sweep(trial.sweep)

@@ -152,7 +152,10 @@ def agent(
         worker = Agent(
             st, found, function=function, count=count, max_failures=max_consecutive_failures
         )
-        return worker.run()
+        try:
+            return worker.run()
+        finally:
+            st = worker.store  # a new connection if the old one was lost meanwhile
     finally:
         st.close()
 

@@ -22,10 +22,10 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from runconfig._term import termwarn
-from runconfig.errors import SweepError, TrialStopped
+from runconfig.errors import StoreError, SweepError, TrialStopped
 from runconfig.store import RunStore
 from runconfig.store._sweeps import BLOCK, Claim, SweepData, TrialData
 from runconfig.sweeps import _context
@@ -39,6 +39,12 @@ the sweep file, or ``RUNCONFIG_SWEEP_LEASE``)."""
 
 MAX_FAILURES = 5
 """Trials failing in a row after which an agent stops itself (the sweep goes on)."""
+
+PATIENCE = 300.0
+"""Seconds an agent waits for its store to answer again (a PostgreSQL server restarting)
+before it gives up."""
+
+T = TypeVar("T")
 
 POLL = 1.0
 """Seconds between two claims while the sweep is paused or other agents' trials run."""
@@ -88,6 +94,7 @@ class Agent:
             "RUNCONFIG_AGENT_KILL_DELAY", _env_float("WANDB_AGENT_KILL_DELAY", 30.0)
         )
         self.id = f"{_hostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._store_lock = threading.Lock()
         self.out = out if out is not None else sys.stderr
         self.ran = 0
         self.stopped_because: str | None = None
@@ -99,7 +106,7 @@ class Agent:
         failures = 0
         try:
             while self.count is None or self.ran < self.count:
-                claim = self._claim()
+                claim = self._patiently(self._claim)
                 for lost in claim.expired:
                     self._say(
                         f"trial {lost.idx} (run {lost.run_id}) crashed: its agent stopped "
@@ -166,6 +173,12 @@ class Agent:
                 state, code, reason = self._call(ctx)
             else:
                 state, code, reason = self._spawn(trial, ctx, watch)
+        except KeyboardInterrupt:
+            watch.stop()
+            with contextlib.suppress(StoreError):  # offered again now, not at its lease's end
+                self.store.sweeps.end(trial, "crashed", None, "the agent was interrupted",
+                                      run_state="crashed")  # fmt: skip
+            raise
         finally:
             watch.stop()
         if watch.lost:
@@ -176,12 +189,43 @@ class Agent:
         elif ctx.stop.is_set() and state != "finished":
             state, reason = "stopped", ctx.reason
         run_state = {"stopped": "stopped", "canceled": "stopped", "failed": "crashed"}.get(state)
-        self.store.sweeps.end(trial, state, code, reason, run_state=run_state,
-                              force_run=state in ("stopped", "canceled"))  # fmt: skip
+        self._patiently(
+            lambda: self.store.sweeps.end(trial, state, code, reason, run_state=run_state,
+                                          force_run=state in ("stopped", "canceled"))
+        )  # fmt: skip
         self._say(f"trial {trial.idx}: {state}" + (f" ({reason})" if reason else ""))
         if state == "finished":
-            self._check_target(trial)
+            self._patiently(lambda: self._check_target(trial))
         return state
+
+    def _patiently(self, action: Callable[[], T]) -> T:
+        """``action()``; while the store is out of reach (a server restarting), tried again
+        on a new connection for up to :data:`PATIENCE` seconds."""
+        deadline = time.monotonic() + PATIENCE
+        pause = 0.5
+        while True:
+            try:
+                return action()
+            except StoreError as e:
+                if time.monotonic() + pause > deadline:
+                    raise
+                self._say(f"the store is out of reach ({e}); trying again in {pause:g} s")
+                time.sleep(pause)
+                pause = min(pause * 2, 10.0)
+                self._reopen()
+
+    def _reopen(self) -> None:
+        """A new connection to the store (the old one may be dead)."""
+        from runconfig.store import open_store
+
+        with self._store_lock:
+            old = self.store
+            try:
+                self.store = open_store(old.location)
+            except StoreError:
+                return
+            with contextlib.suppress(Exception):
+                old.close()
 
     def _check_target(self, trial: TrialData) -> None:
         """``metric.target``: a run that reaches it ends the sweep (wandb's meaning)."""
@@ -363,6 +407,7 @@ class _Watch:
                     self._hyperband()
             except Exception as e:  # a blip of the store: the next beat tries again
                 termwarn(f"sweep agent: could not renew the lease of trial {trial.idx}: {e}")
+                agent._reopen()
 
     def _stop(self, reason: str) -> None:
         if not self.ctx.stop.is_set():
