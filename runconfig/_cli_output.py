@@ -244,6 +244,7 @@ _RUN_FIELDS = (
 )  # fmt: skip
 _PROCESS_FIELDS = (
     "host", "user", "pid", "python", "program", "cwd", "git_commit", "git_dirty", "entity",
+    "sweep",
 )  # fmt: skip
 
 

@@ -581,3 +581,13 @@ def test_the_api_reads_a_sweep_back_and_a_target_ends_it(store_location: str) ->
     best = found.best_run()
     assert best is not None and best.summary["acc"] == 0.95
     assert found.counts == {"finished": 2, "canceled": 2}  # the two offered next
+
+
+def test_a_program_agent_on_a_sweep_without_a_program_says_what_to_do(
+    store_location: str,
+) -> None:
+    sweep_id = runconfig.sweep({"method": "grid", "parameters": {"a": {"value": 1}}},
+                               store=store_location)  # fmt: skip
+    with pytest.raises(SweepError, match=r"the sweep has no program.*function=train"):
+        runconfig.agent(sweep_id, store=store_location)
+    assert _trials(store_location, sweep_id) == []  # nothing was claimed

@@ -99,6 +99,11 @@ class Agent:
         self.ran = 0
         self.stopped_because: str | None = None
         self._files: str | None = None
+        if function is None:  # a program agent: the command must be complete now
+            from runconfig.sweeps._command import build_command
+
+            build_command(self.spec.command, self.spec.program, {}, args_json_file="",
+                          environ=os.environ, interpreter=sys.executable)  # fmt: skip
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> int:

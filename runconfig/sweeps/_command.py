@@ -195,7 +195,8 @@ def build_command(
                 raise SweepError(
                     "the sweep has no program: its command uses ${program} "
                     f"({' '.join(str(i) for i in items)}); add `program: <script>` to the "
-                    "sweep file, or name the script in `command`"
+                    "sweep file, name the script in `command`, or run the trials in Python "
+                    "with runconfig.agent(sweep_id, function=train)"
                 )
             argv.append(program)
         elif name == "args_json":
