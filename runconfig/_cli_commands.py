@@ -551,4 +551,4 @@ def run_command(command: tuple[str, ...], store: str | None) -> None:
 
 
 # The commands about files, artifacts and the store, in modules of their own, join here.
-from runconfig import _cli_files, _cli_store, _cli_sweeps  # noqa: E402, F401
+from runconfig import _cli_files, _cli_store, _cli_sweeps, _cli_ui  # noqa: E402, F401

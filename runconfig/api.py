@@ -724,6 +724,7 @@ class Api:
         *,
         per_page: int | None = None,
         timeout: float | None = None,
+        offset: int = 0,
     ) -> RunList:
         """Runs matching a query, sorted.
 
@@ -735,10 +736,13 @@ class Api:
 
         ``timeout``: the seconds the read may take, past which it stops on the server too
         and raises :class:`~runconfig.errors.QueryError`. Default (None): the
-        ``RUNCONFIG_QUERY_TIMEOUT`` variable, else 30 s; ``0``: no limit.
+        ``RUNCONFIG_QUERY_TIMEOUT`` variable, else 30 s; ``0``: no limit. ``offset``: skip
+        that many of the sorted runs first (a page further on).
         """
         if limit is not None and limit < 0:
             raise ValueError(f"limit must be at least 0, got {limit}")
+        if offset < 0:
+            raise ValueError(f"offset must be at least 0, got {offset}")
         if project is not None and (problem := _not_text("project", project)):
             raise QueryError(problem)
         fragment = None
@@ -761,9 +765,25 @@ class Api:
             _validate_order(keys, order or "")
         with _collector_paused():
             found = self._store.find_runs(
-                project=project, where=fragment, order=keys, limit=limit, timeout=timeout
-            )
+                project=project, where=fragment, order=keys, limit=limit, timeout=timeout,
+                offset=offset,
+            )  # fmt: skip
             return RunList([RunRecord.from_data(d, self._location) for d in found])
+
+    def count(
+        self, project: str | None = None, where: str | None = None, *, timeout: float | None = None
+    ) -> int:
+        """How many runs match ``where`` (the query language) in ``project``."""
+        fragment = None
+        if where:
+            from runconfig.query import compile_query, parse_query
+
+            fragment = compile_query(parse_query(where), self._store.dialect)
+        return self._store.count_runs(project=project, where=fragment, timeout=timeout)
+
+    def projects(self) -> list[tuple[str, int, str]]:
+        """``(project, number of runs, newest run's start)`` for each project, by name."""
+        return self._store.projects()
 
     def sweep(self, path: str) -> SweepRecord:
         """A sweep by id (or wandb's ``entity/project/id``): its file, state and runs, best
@@ -862,6 +882,14 @@ class Api:
         if data is None or data.rid is None:
             raise RunNotFoundError(f"no run with id {run.id!r} in {self.store}")
         self._writer().update_run(data.rid, tags=list(dict.fromkeys(tags)))
+        return self.run(run.id)
+
+    def set_notes(self, run: RunRecord, notes: str | None) -> RunRecord:
+        """Replace a run's notes (None or "" clears them); returns the run re-read."""
+        data = self._store.get_run(run.id, with_history=False)
+        if data is None or data.rid is None:
+            raise RunNotFoundError(f"no run with id {run.id!r} in {self.store}")
+        self._writer().update_run(data.rid, notes=notes or None)
         return self.run(run.id)
 
     def import_runs(

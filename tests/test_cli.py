@@ -121,7 +121,7 @@ def test_main_is_the_click_group() -> None:
     assert main is cli and isinstance(main, click.Group)
     assert {name for name, _ in commands()} == {
         "agent", "artifact", "artifacts", "diff", "export", "files", "import-wandb",
-        "init-store", "rm", "run", "runs", "show", "sweep", "sweeps", "sync", "tag",
+        "init-store", "rm", "run", "runs", "show", "sweep", "sweeps", "sync", "tag", "ui",
     }  # fmt: skip
 
 

@@ -746,8 +746,10 @@ class SqlStore(RunStore):
         limit: int | None = None,
         with_history: bool = False,
         timeout: float | None = None,
+        offset: int = 0,
     ) -> list[RunData]:
-        """Runs matching ``where``, sorted by ``order``, then newest first.
+        """Runs matching ``where``, sorted by ``order``, then newest first; the first
+        ``offset`` of them skipped (a page further on).
 
         An entry key sorts numbers, then strings; runs lacking a number or string there
         come last whichever the direction. ``timeout``: see :meth:`_reading`.
@@ -755,9 +757,31 @@ class SqlStore(RunStore):
         with self._guard("find runs"):
             dead = self._reap()
             with self._reading(timeout):
-                rows = self._select.rows(project, where, order, limit)
-                runs = self._load(rows, with_history)
+                rows = self._select.rows(
+                    project, where, order, None if limit is None else limit + offset
+                )
+                runs = self._load(rows[offset:], with_history)
         return self._mark_dead(runs, dead)
+
+    def count_runs(
+        self,
+        *,
+        project: str | None = None,
+        where: SqlFragment | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """How many runs match ``where`` (in ``project``)."""
+        with self._guard("count runs"), self._reading(timeout):
+            return self._select.count(project, where)
+
+    def projects(self) -> list[tuple[str, int, str]]:
+        """Each project with its number of runs and its newest run's start, by name."""
+        with self._guard("list projects"), self._reading(None):
+            rows = self._exec_read(
+                "SELECT project, COUNT(*), MAX(created_at) FROM rc_runs GROUP BY project "
+                "ORDER BY project"
+            ).fetchall()
+        return [(p, int(n), last) for p, n, last in rows]
 
     def get_run(
         self,

@@ -231,6 +231,7 @@ class ResilientStore(RunStore):
         limit: int | None = None,
         with_history: bool = False,
         timeout: float | None = None,
+        offset: int = 0,
     ) -> list[RunData]:
         return self._inner.find_runs(
             project=project,
@@ -239,7 +240,20 @@ class ResilientStore(RunStore):
             limit=limit,
             with_history=with_history,
             timeout=timeout,
+            offset=offset,
         )
+
+    def count_runs(
+        self,
+        *,
+        project: str | None = None,
+        where: SqlFragment | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        return self._inner.count_runs(project=project, where=where, timeout=timeout)
+
+    def projects(self) -> list[tuple[str, int, str]]:
+        return self._inner.projects()
 
     def get_run(
         self,

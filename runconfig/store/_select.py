@@ -126,6 +126,19 @@ class RunSelect:
             [*join_params, first.section, first.path, *params],
         )
 
+    def count(self, project: str | None, where: SqlFragment | None) -> int:
+        """How many runs match."""
+        conds: list[str] = []
+        params: list[Any] = []
+        if project is not None:
+            conds.append(f"r.project = {self._ph}")
+            params.append(project)
+        if where is not None:
+            conds.append(f"({where.sql})")
+            params.extend(where.params)
+        sql = "SELECT COUNT(*) FROM rc_runs r" + (" WHERE " + " AND ".join(conds) if conds else "")
+        return int(self._execute(sql, params).fetchone()[0])
+
     def _starting_runs(
         self, narrowing: Sequence[SqlFragment], limit: int | None
     ) -> SqlFragment | None:

@@ -204,11 +204,26 @@ class RunStore(abc.ABC):
         limit: int | None = None,
         with_history: bool = False,
         timeout: float | None = None,
+        offset: int = 0,
     ) -> list[RunData]:
         """Runs matching ``where``, sorted by ``order`` (then newest first).
 
         A read ends within ``timeout`` seconds or raises ``QueryError``: None for the
         default (``RUNCONFIG_QUERY_TIMEOUT``, else 30 s), 0 for no limit."""
+
+    def count_runs(
+        self,
+        *,
+        project: str | None = None,
+        where: SqlFragment | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """How many runs match ``where`` (in ``project``)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot count runs")
+
+    def projects(self) -> list[tuple[str, int, str]]:
+        """Each project with its number of runs and its newest run's start, by name."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list projects")
 
     @abc.abstractmethod
     def get_run(

@@ -1,0 +1,335 @@
+"""The routes of the page. Every view is a GET whose URL holds its whole state (query,
+sort, columns, page, chosen metric, selection); changes are POSTs from the page's own
+origin. Data reaches scripts as JSON in the page or from ``/api/...``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from runconfig._paths import format_path
+from runconfig.api import Api, RunNotFoundError, RunRecord, flatten
+from runconfig.errors import QueryError, RunconfigError
+from runconfig.ui import _data
+
+__all__ = ["CSP", "build"]
+
+HERE = Path(__file__).resolve().parent
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+AXES_LIMIT = 20_000
+"""Runs the parallel coordinates and the importance read at most (the first by the view's
+order)."""
+
+
+def _json_default(value: Any) -> Any:
+    return str(value)
+
+
+def _dumps(value: Any) -> str:
+    text = json.dumps(value, default=_json_default, allow_nan=False, separators=(",", ":"))
+    # Safe inside <script type="application/json">: no tag can close it.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class _Page:
+    def __init__(self, store: str | os.PathLike[str] | None) -> None:
+        self.api = Api(store)
+        self.lock = threading.RLock()
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["json"] = _dumps
+        self.env.globals["link"] = _data.link
+        self.env.globals["column_key"] = _data.column_key
+        self.env.globals["value_text"] = _data.value_text
+        mtime = max(int(p.stat().st_mtime) for p in (HERE / "static").iterdir())
+        self.env.globals["v"] = str(mtime)
+
+    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = self.env.get_template(template).render(**context)
+        return HTMLResponse(html, status_code=status)
+
+
+def _params(request: Request) -> dict[str, str]:
+    return {k: v for k, v in request.query_params.items() if k != "fragment"}
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text else default
+    except ValueError:
+        return default
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+    return origin is not None and origin == own
+
+
+def build(store: str | os.PathLike[str] | None) -> Starlette:
+    page = _Page(store)
+    api = page.api
+
+    def projects() -> list[tuple[str, int, str]]:
+        with page.lock:
+            return api.projects()
+
+    async def runs_view(request: Request) -> Response:
+        params = _params(request)
+        project = params.get("project") or None
+        where = params.get("q", "")
+        order = params.get("order", "")
+        cols = params.get("cols", "")
+        started = time.perf_counter()
+        with page.lock:
+            table = _data.runs_table(api, project, where, order, cols, _int(params.get("page"), 1))
+        metric = params.get("metric") or (table.metrics[0] if table.metrics else "")
+        context = {
+            "params": params,
+            "table": table,
+            "project": project or "",
+            "projects": projects(),
+            "where": where,
+            "metric": metric,
+            "server_ms": (time.perf_counter() - started) * 1e3,
+        }
+        if request.query_params.get("fragment") == "table":
+            return page.render("_table.html", 200, **context)
+        return page.render("runs.html", 400 if table.error else 200, **context)
+
+    def _matching(params: dict[str, str]) -> list[RunRecord]:
+        with page.lock:
+            return list(
+                api.runs(
+                    project=params.get("project") or None,
+                    where=params.get("q") or None,
+                    order=params.get("order") or None,
+                    limit=AXES_LIMIT,
+                )
+            )
+
+    async def axes_api(request: Request) -> Response:
+        params = _params(request)
+        try:
+            runs = _matching(params)
+        except (QueryError, ValueError) as e:
+            return JSONResponse({"error": str(e)}, status_code=400)
+        return Response(_dumps(_data.axes(runs, params.get("metric") or None)),
+                        media_type="application/json")  # fmt: skip
+
+    async def importance_api(request: Request) -> Response:
+        params = _params(request)
+        metric = params.get("metric", "")
+        try:
+            runs = _matching(params)
+        except (QueryError, ValueError) as e:
+            return JSONResponse({"error": str(e)}, status_code=400)
+        started = time.perf_counter()
+        rows = _data.importance(runs, metric) if metric else []
+        return Response(
+            _dumps({"metric": metric, "runs": len(runs), "keys": rows,
+                    "ms": (time.perf_counter() - started) * 1e3}),
+            media_type="application/json",
+        )  # fmt: skip
+
+    def _run(run_id: str) -> RunRecord | None:
+        try:
+            with page.lock:
+                return api.run(run_id)
+        except (RunNotFoundError, RunconfigError):
+            return None
+
+    async def run_view(request: Request) -> Response:
+        run = _run(request.path_params["run_id"])
+        if run is None:
+            return page.render("missing.html", status=404, what="run",
+                               name=request.path_params["run_id"])  # fmt: skip
+        metrics = _data.compare([run], True).metrics
+        charts = _data.histories([run], metrics)
+        return page.render(
+            "run.html", run=run, config_rows=_tree(run), metrics=metrics,
+            charts={"metrics": charts, "state": run.state, "steps": len(run.history or ())},
+            saved=request.query_params.get("saved"),
+        )  # fmt: skip
+
+    async def live_api(request: Request) -> Response:
+        run = _run(request.path_params["run_id"])
+        if run is None:
+            return JSONResponse({"error": "no such run"}, status_code=404)
+        metrics = _data.compare([run], True).metrics
+        return Response(
+            _dumps({"state": run.state, "steps": len(run.history or ()),
+                    "metrics": _data.histories([run], metrics),
+                    "summary": {k: _data.value_text(v) for k, v in
+                                flatten(run.summary).items()}}),
+            media_type="application/json",
+        )  # fmt: skip
+
+    async def edit(request: Request) -> Response:
+        if not _same_origin(request):
+            return PlainTextResponse("forbidden: not sent by this page", status_code=403)
+        run = _run(request.path_params["run_id"])
+        if run is None:
+            return PlainTextResponse("no such run", status_code=404)
+        form = await _form(request)
+        action = request.path_params["action"]
+        with page.lock:
+            if action == "tags":
+                text = str(form.get("tags", ""))
+                api.set_tags(run, [t.strip() for t in text.split(",") if t.strip()])
+            elif action == "notes":
+                api.set_notes(run, str(form.get("notes", "")))
+            elif action == "delete":
+                if form.get("confirm") != run.name:
+                    return page.render("delete.html", status=400, run=run, wrong=True)
+                api.delete([run])
+                return RedirectResponse("/?deleted=" + run.name, status_code=303)
+            else:
+                return PlainTextResponse("no such action", status_code=404)
+        return RedirectResponse(f"/run/{run.id}?saved={action}", status_code=303)
+
+    async def delete_view(request: Request) -> Response:
+        run = _run(request.path_params["run_id"])
+        if run is None:
+            return page.render("missing.html", status=404, what="run",
+                               name=request.path_params["run_id"])  # fmt: skip
+        return page.render("delete.html", run=run, wrong=False)
+
+    async def compare_view(request: Request) -> Response:
+        ids: list[str] = []
+        for value in request.query_params.getlist("run"):
+            ids += [v for v in value.split(",") if v]
+        ids = list(dict.fromkeys(ids))
+        show_all = request.query_params.get("all") == "1"
+        runs: list[RunRecord] = []
+        missing: list[str] = []
+        for run_id in ids[:500]:
+            run = _run(run_id)
+            if run is None:
+                missing.append(run_id)
+            else:
+                runs.append(run)
+        comparison = _data.compare(runs, show_all)
+        charts = _data.histories(runs, comparison.metrics)
+        return page.render(
+            "compare.html", comparison=comparison, show_all=show_all, ids=ids,
+            missing=missing, charts={"metrics": charts}, params=_params(request),
+        )  # fmt: skip
+
+    async def sweeps_view(request: Request) -> Response:
+        from runconfig.sweeps import _status
+
+        with page.lock:
+            store = api._store
+            found = [_status(store, s, api._location) for s in store.sweeps.find()]
+        return page.render("sweeps.html", sweeps=found)
+
+    async def favicon(request: Request) -> Response:
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
+
+    routes = [
+        Route("/", runs_view),
+        Route("/run/{run_id}", run_view),
+        Route("/run/{run_id}/delete", delete_view, methods=["GET"]),
+        Route("/run/{run_id}/{action}", edit, methods=["POST"]),
+        Route("/compare", compare_view),
+        Route("/sweeps", sweeps_view),
+        Route("/api/axes", axes_api),
+        Route("/api/importance", importance_api),
+        Route("/api/run/{run_id}/live", live_api),
+        Route("/favicon.ico", favicon),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        api.close()
+
+    return Starlette(routes=routes, middleware=[Middleware(_Headers)], lifespan=lifespan)
+
+
+class _Headers:
+    """Every response gets the Content-Security-Policy (the page's own files only, no
+    inline script) and friends; versioned static files are cached for good."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cache = scope["path"].startswith("/static/") and b"v=" in scope.get("query_string", b"")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = CSP
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "same-origin"
+                if cache:
+                    headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The fields of a urlencoded form (the page's forms are; no multipart needed)."""
+    from urllib.parse import parse_qsl
+
+    body = (await request.body()).decode("utf-8", "replace")
+    return dict(parse_qsl(body, keep_blank_values=True))
+
+
+def _tree(run: RunRecord) -> list[dict[str, Any]]:
+    """The config as rows of a tree: depth, key, value text, origin, note."""
+    rows: list[dict[str, Any]] = []
+
+    def walk(node: dict[str, Any], prefix: tuple[str, ...], depth: int) -> None:
+        for key, value in node.items():
+            path = format_path((*prefix, key))
+            if isinstance(value, dict) and value:
+                rows.append({"depth": depth, "key": key, "path": path, "value": None,
+                             "origin": run.origins.get(path),
+                             "desc": run.descs.get(path)})  # fmt: skip
+                walk(value, (*prefix, key), depth + 1)
+            else:
+                rows.append({"depth": depth, "key": key, "path": path,
+                             "value": _data.value_text(value), "origin": run.origins.get(path),
+                             "desc": run.descs.get(path)})  # fmt: skip
+
+    walk(run.config, (), 0)
+    return rows

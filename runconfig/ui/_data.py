@@ -1,0 +1,306 @@
+"""What the page shows, computed from the Api: the runs table, a run, a comparison, the
+columns of the parallel coordinates and the parameter importance. No HTML here."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from runconfig._cli_output import Column, default_columns, parse_columns, text_of
+from runconfig.api import MISSING, Api, RunRecord, diff, flatten
+
+__all__ = [
+    "PAGE",
+    "Table",
+    "axes",
+    "compare",
+    "importance",
+    "runs_table",
+]
+
+PAGE = 50
+"""Rows of the runs table a page shows."""
+
+_SAMPLE = 500
+"""Runs read to choose the default columns (the keys that vary among them)."""
+
+
+@dataclass
+class Cell:
+    text: str
+    number: bool
+    missing: bool
+
+
+@dataclass
+class Table:
+    """The runs table of one view: columns, rows, the count and the links."""
+
+    columns: list[Column]
+    rows: list[tuple[RunRecord, list[Cell]]]
+    total: int
+    page: int
+    pages: int
+    order: str
+    error: str | None = None
+    error_query: str = ""
+    error_position: int | None = None
+    metrics: list[str] = field(default_factory=list)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def cell(value: Any) -> Cell:
+    if value is MISSING:
+        return Cell("", False, True)
+    return Cell(text_of(value), _is_number(value), False)
+
+
+def column_key(column: Column) -> str:
+    """The column as ``order=`` and ``cols=`` spell it: ``config.lr``, ``summary.acc``,
+    ``run.state``."""
+    from runconfig._paths import format_path
+
+    section = {"c": "config", "s": "summary", "r": "run"}[column.section]
+    name = column.path[0] if column.section == "r" else format_path(column.path)
+    if column.section == "r" and name == "created":
+        name = "created_at"
+    return f"{section}.{name}"
+
+
+def _columns(api: Api, project: str | None, where: str | None, cols: str) -> list[Column]:
+    if cols:
+        return parse_columns([cols])
+    sample = list(api.runs(project=project, where=where or None, limit=_SAMPLE))
+    fixed, config, summary = default_columns(sample)
+    fixed = [c for c in fixed if c.path[0] != "name"]
+    return [*fixed, *config, *summary]
+
+
+def runs_table(
+    api: Api, project: str | None, where: str, order: str, cols: str, page: int
+) -> Table:
+    """The table of the runs page; a bad query gives an empty table with its error."""
+    from runconfig.errors import QueryError
+
+    try:
+        columns = _columns(api, project, where, cols)
+        total = api.count(project=project, where=where or None)
+        pages = max(1, math.ceil(total / PAGE))
+        page = min(max(page, 1), pages)
+        runs = api.runs(
+            project=project, where=where or None, order=order or None, limit=PAGE,
+            offset=(page - 1) * PAGE,
+        )  # fmt: skip
+    except (QueryError, ValueError) as e:
+        position = getattr(e, "position", None)
+        text = getattr(e, "message", None) or str(e)
+        return Table([], [], 0, 1, 1, order, error=text, error_query=where,
+                     error_position=position)  # fmt: skip
+    rows = [(run, [cell(c.value(run)) for c in columns]) for run in runs]
+    metrics = [column_key(c)[len("summary.") :] for c in columns if c.section == "s"]
+    return Table(columns, rows, total, page, pages, order, metrics=metrics)
+
+
+def link(base: str, params: Mapping[str, Any], **changes: Any) -> str:
+    """``base`` with the query string of ``params`` changed by ``changes`` (None drops)."""
+    merged = {k: v for k, v in {**params, **changes}.items() if v not in (None, "")}
+    return base + ("?" + urlencode(merged) if merged else "")
+
+
+# -- compare ---------------------------------------------------------------------------------
+@dataclass
+class Comparison:
+    runs: list[RunRecord]
+    keys: list[tuple[str, list[Cell], bool]]  # key, a cell per run, whether they differ
+    same: int
+    metrics: list[str]
+
+
+def compare(runs: Sequence[RunRecord], show_all: bool) -> Comparison:
+    """The config keys of ``runs`` side by side: those that differ (or all)."""
+    every = diff(runs, all=True)
+    differing = set(diff(runs))
+    keys = [
+        (key, [cell(v) for v in values], key in differing)
+        for key, values in every.items()
+        if show_all or key in differing
+    ]
+    metrics: dict[str, None] = {}
+    for run in runs:
+        for row in run.history or ():
+            metrics.update(
+                dict.fromkeys(k for k, v in row.items() if not k.startswith("_") and _is_number(v))
+            )
+    return Comparison(list(runs), keys, len(every) - len(differing), list(metrics))
+
+
+def histories(runs: Iterable[RunRecord], metrics: Sequence[str]) -> dict[str, Any]:
+    """Per metric, per run: ``[[step...], [value...]]`` of its logged numbers."""
+    out: dict[str, Any] = {m: [] for m in metrics}
+    for run in runs:
+        rows = run.history or ()
+        for metric in metrics:
+            steps: list[Any] = []
+            values: list[float] = []
+            for row in rows:
+                value: Any = row.get(metric)
+                if _is_number(value) and math.isfinite(value):
+                    steps.append(row.get("_step", len(steps)))
+                    values.append(float(value))
+            out[metric].append({"run": run.name, "id": run.id, "steps": steps, "values": values})
+    return out
+
+
+# -- parallel coordinates and importance ------------------------------------------------------
+def _numbers(values: list[Any]) -> bool:
+    present = [v for v in values if v is not MISSING and v is not None]
+    return bool(present) and all(_is_number(v) for v in present)
+
+
+def axes(runs: Sequence[RunRecord], metric: str | None) -> dict[str, Any]:
+    """The parallel coordinates of ``runs``: an axis per config key that varies (numeric,
+    log when positive values span three decades or more, else categorical) and the metric;
+    each run's position on each axis. Columns, not rows: compact JSON."""
+    flats = [flatten(r.config) for r in runs]
+    varying = diff(runs) if len(runs) > 1 else {}
+    out_axes: list[dict[str, Any]] = []
+    for key in varying:
+        values = [f.get(key, MISSING) for f in flats]
+        out_axes.append(_axis(key, key, values))
+    if metric:
+        values = [flatten(r.summary).get(metric, MISSING) for r in runs]
+        if _numbers(values):
+            out_axes.append(_axis(f"summary.{metric}", metric, values, metric=True))
+    return {"ids": [r.id for r in runs], "names": [r.name for r in runs], "axes": out_axes}
+
+
+def _axis(key: str, title: str, values: list[Any], metric: bool = False) -> dict[str, Any]:
+    if _numbers(values):
+        nums = [None if v is MISSING or v is None or not math.isfinite(v) else float(v)
+                for v in values]  # fmt: skip
+        present = [v for v in nums if v is not None]
+        positive = [v for v in present if v > 0]
+        log = len(positive) == len(present) > 1 and max(positive) / min(positive) >= 1000
+        return {"key": key, "title": title, "kind": "log" if log else "linear",
+                "values": nums, "metric": metric}  # fmt: skip
+    labels: dict[str, int] = {}
+    literals: list[str | None] = []
+    codes = []
+    for v in values:
+        text = "(missing)" if v is MISSING else text_of(v)
+        if text not in labels:
+            labels[text] = len(labels)
+            literals.append(_literal(v))
+        codes.append(labels[text])
+    return {"key": key, "title": title, "kind": "category", "labels": list(labels),
+            "literals": literals, "values": codes, "metric": False}  # fmt: skip
+
+
+def _literal(value: Any) -> str | None:
+    """The value as the query language writes it, if it can (None: it cannot)."""
+    if value is MISSING or isinstance(value, (list, dict)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return json.dumps(value, ensure_ascii=False)
+
+
+def importance(runs: Sequence[RunRecord], metric: str) -> list[dict[str, Any]]:
+    """Per config key that varies: the Spearman rank correlation with the metric and the
+    share of the metric's variance explained by the key's binned means (10 quantile bins
+    for numbers, one per value otherwise), sorted by that share."""
+    configs: list[dict[str, Any]] = []
+    ys: list[float] = []
+    for r in runs:
+        m: Any = flatten(r.summary).get(metric)
+        if _is_number(m) and math.isfinite(m):
+            configs.append(r.config)
+            ys.append(float(m))
+    if len(ys) < 3:
+        return []
+    flats = [flatten(config) for config in configs]
+    keys = diff(configs)
+    out: list[dict[str, Any]] = []
+    for key in keys:
+        xs = [f.get(key, MISSING) for f in flats]
+        numeric = _numbers(xs)
+        rho = None
+        if numeric:
+            kept = [(float(x), y) for x, y in zip(xs, ys, strict=True)
+                    if x is not MISSING and x is not None]  # fmt: skip
+            if len(kept) >= 3:
+                rho = _spearman([x for x, _ in kept], [y for _, y in kept])
+            groups = _bins(kept)
+        else:
+            by: dict[str, list[float]] = {}
+            for x, y in zip(xs, ys, strict=True):
+                by.setdefault("(missing)" if x is MISSING else text_of(x), []).append(y)
+            groups = list(by.values())
+        out.append({"key": key, "spearman": rho, "explained": _eta2(groups, ys)})
+    out.sort(key=lambda row: -float(row["explained"] or 0.0))
+    return out
+
+
+def _ranks(values: list[float]) -> list[float]:
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2
+        i = j + 1
+    return ranks
+
+
+def _spearman(xs: list[float], ys: list[float]) -> float | None:
+    rx, ry = _ranks(xs), _ranks(ys)
+    n = len(rx)
+    mx, my = sum(rx) / n, sum(ry) / n
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
+    vx = sum((a - mx) ** 2 for a in rx)
+    vy = sum((b - my) ** 2 for b in ry)
+    if vx == 0 or vy == 0:
+        return None
+    return cov / math.sqrt(vx * vy)
+
+
+def _bins(kept: list[tuple[float, float]], count: int = 10) -> list[list[float]]:
+    ordered = sorted(kept)
+    if not ordered:
+        return []
+    size = max(1, math.ceil(len(ordered) / count))
+    groups: list[list[float]] = []
+    i = 0
+    while i < len(ordered):
+        j = min(i + size, len(ordered))
+        while j < len(ordered) and ordered[j][0] == ordered[j - 1][0]:
+            j += 1  # equal values stay in one bin
+        groups.append([y for _, y in ordered[i:j]])
+        i = j
+    return groups
+
+
+def _eta2(groups: list[list[float]], ys: list[float]) -> float | None:
+    n = sum(len(g) for g in groups)
+    if n < 2:
+        return None
+    mean = sum(sum(g) for g in groups) / n
+    total = sum((y - mean) ** 2 for g in groups for y in g)
+    if total == 0:
+        return None
+    between = sum(len(g) * (sum(g) / len(g) - mean) ** 2 for g in groups if g)
+    return between / total
+
+
+def value_text(value: Any) -> str:
+    return "" if value is MISSING else text_of(value)

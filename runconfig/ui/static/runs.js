@@ -1,0 +1,95 @@
+// The runs page: the parallel coordinates of the matching runs, whose brushes write their
+// ranges into the query box and filter the table below; the parameter importance.
+import { autosubmit, fmt } from "./common.js";
+import { ParallelCoordinates, rangesToQuery } from "./parcoords.js";
+
+autosubmit();
+
+const box = document.getElementById("q");
+const baseQuery = box ? box.value.trim() : "";
+
+function combined(brushed) {
+  if (!brushed) return baseQuery;
+  return baseQuery ? `(${baseQuery}) and ${brushed}` : brushed;
+}
+
+let refreshing = null;
+async function refreshTable(query) {
+  const url = new URL(window.location.href);
+  if (query) url.searchParams.set("q", query); else url.searchParams.delete("q");
+  url.searchParams.delete("page");
+  window.history.replaceState(null, "", url);
+  url.searchParams.set("fragment", "table");
+  const mine = (refreshing = url.toString());
+  const response = await fetch(mine);
+  if (mine !== refreshing) return; // a newer brush won
+  const wrap = document.getElementById("table-wrap");
+  wrap.innerHTML = await response.text();
+  wrap.dataset.query = query;
+}
+
+async function parallel() {
+  const holder = document.getElementById("parcoords");
+  if (!holder) return;
+  const response = await fetch(holder.dataset.src);
+  const data = await response.json();
+  if (!response.ok || data.error) {
+    holder.textContent = data.error || "The chart could not be drawn.";
+    return;
+  }
+  if (data.axes.length === 0) {
+    holder.innerHTML = "";
+    const p = document.createElement("p");
+    p.className = "empty";
+    p.textContent = "The matching runs share one config: no axis to draw.";
+    holder.append(p);
+    return;
+  }
+  const chart = new ParallelCoordinates(holder, data, (ranges) => {
+    const query = combined(rangesToQuery(ranges));
+    if (box) box.value = query;
+    refreshTable(query);
+  });
+  window.runconfigParcoords = chart; // for the browser tests: timings and brushValues()
+}
+
+async function importance() {
+  const details = document.getElementById("importance");
+  if (!details) return;
+  const body = details.querySelector(".importance-body");
+  const response = await fetch(details.dataset.src);
+  const data = await response.json();
+  body.replaceChildren();
+  if (!response.ok || data.error || !data.keys.length) {
+    const p = document.createElement("p");
+    p.className = "empty";
+    p.textContent = data.error || "Not enough runs with this metric to tell.";
+    body.append(p);
+    return;
+  }
+  const table = document.createElement("table");
+  const head = table.createTHead().insertRow();
+  for (const title of ["config key", "variance explained", "rank correlation"]) {
+    const th = document.createElement("th");
+    th.textContent = title;
+    head.append(th);
+  }
+  const rows = table.createTBody();
+  for (const k of data.keys) {
+    const row = rows.insertRow();
+    row.insertCell().textContent = k.key;
+    const cell = row.insertCell();
+    const bar = document.createElement("span");
+    bar.className = "bar";
+    bar.style.width = `${Math.round((k.explained || 0) * 120)}px`;
+    cell.append(bar, ` ${k.explained === null ? "" : fmt(k.explained)}`);
+    row.insertCell().textContent = k.spearman === null ? "" : fmt(k.spearman);
+  }
+  const note = document.createElement("p");
+  note.className = "hint";
+  note.textContent = `${data.runs.toLocaleString("en-US")} runs; ${data.ms.toFixed(0)} ms.`;
+  body.append(table, note);
+}
+
+parallel();
+importance();
