@@ -1,0 +1,306 @@
+"""The web page over HTTP (Starlette's test client, both engines): every view, its escaping,
+its headers, the rules for changes. The browser tests are in test_ui_browser.py."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import make_run
+
+pytest.importorskip("starlette")
+pytest.importorskip("httpx")
+
+from starlette.testclient import TestClient
+
+import runconfig
+from runconfig.errors import UsageError
+from runconfig.store import RunData, open_store
+from runconfig.ui import check_host, create_app
+from runconfig.ui._app import CSP
+
+EVIL = "<script>alert(1)</script>"
+
+
+def _run(i: int, **fields: Any) -> RunData:
+    return make_run(i, **fields)
+
+
+@pytest.fixture
+def filled(store_location: str) -> str:
+    st = open_store(store_location)
+    runs = []
+    for i in range(60):
+        config = {"lr": [0.1, 0.01, 0.001, 0.0001][i % 4], "opt": ["adam", "sgd"][i % 2],
+                  "layers": 2, "train": {"bs": 32 * (1 + i % 3)}}  # fmt: skip
+        if i == 5:
+            config["lr"] = 1  # an int: sorts as a number
+        runs.append(_run(i, config=config, summary={"loss": 1.0 / (i + 1)}))
+    runs.append(_run(100, config={"lr": 0.5, "opt": EVIL, EVIL: 1, "layers": 2}, tags=[EVIL],
+                     notes=EVIL, summary={"loss": 9.0}, state="finished"))  # fmt: skip
+    st.bulk_insert(runs)
+    st.close()
+    return store_location
+
+
+@pytest.fixture
+def client(filled: str) -> Iterator[TestClient]:
+    with TestClient(create_app(filled)) as c:
+        yield c
+
+
+def rows(html: str) -> list[str]:
+    return re.findall(r'<tr data-id="([^"]+)">', html)
+
+
+def cells(html: str, column: int) -> list[str]:
+    """The texts of one column (0: the first after the run name) of the runs table."""
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    out = []
+    for row in body.split("</tr>")[:-1]:
+        tds = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        out.append(tds[column + 1].strip())  # the first td is the checkbox
+    return out
+
+
+def header_keys(html: str) -> list[str]:
+    return re.findall(r'title="Sort by ([^"]+)"', html)
+
+
+# -- the runs view ----------------------------------------------------------------------------
+def test_the_runs_view_shows_the_keys_that_vary_and_the_metrics_a_page_at_a_time(
+    client: TestClient,
+) -> None:
+    page = client.get("/?project=p")
+    assert page.status_code == 200
+    keys = header_keys(page.text)
+    assert keys[:2] == ["run.state", "run.created_at"]
+    assert {"config.lr", "config.opt", "config.train.bs", "summary.loss"} <= set(keys)
+    assert "config.layers" not in keys  # the same in every run
+    assert "summary.loss" in keys
+    assert len(rows(page.text)) == 50 and "of <strong>61</strong> runs" in page.text
+    second = client.get("/?project=p&page=2")
+    assert len(rows(second.text)) == 11
+    assert set(rows(page.text)).isdisjoint(rows(second.text))
+    assert 'rel="prev"' in second.text and 'rel="next"' in page.text
+
+
+def test_sorting_is_typed_numbers_as_numbers_missing_last(client: TestClient, filled: str) -> None:
+    st = open_store(filled)
+    st.bulk_insert([_run(300, project="s", config={"lr": "high"}), _run(301, project="s"),
+                    *(_run(302 + i, project="s", config={"lr": v})
+                      for i, v in enumerate([10, 9.5, 100, 2]))])  # fmt: skip
+    st.close()
+    page = client.get("/?project=s&order=config.lr&cols=lr")
+    assert cells(page.text, 0) == ["2", "9.5", "10", "100", "high", ""]  # numbers, text, missing
+    down = client.get("/?project=s&order=-config.lr&cols=lr")
+    assert cells(down.text, 0) == ["100", "10", "9.5", "2", "high", ""]
+    page = client.get("/?project=p&order=config.lr&cols=lr,opt")
+    lrs = [float(x) for x in cells(page.text, 0)]
+    assert lrs == sorted(lrs)
+    # The header link of the sorted column sorts the other way.
+    assert 'href="/?project=p&amp;order=-config.lr&amp;cols=lr%2Copt"' in page.text
+
+
+def test_the_query_filters_and_a_bad_query_shows_its_message_and_caret(
+    client: TestClient,
+) -> None:
+    page = client.get('/?project=p&q=lr < 0.01 and opt == "adam"')
+    ids = rows(page.text)
+    assert ids and "of <strong>15</strong> runs" in page.text
+    bad = client.get("/?project=p&q=lr <")
+    assert bad.status_code == 400
+    error = bad.text.split('id="query-error"', 1)[1].split("</div>", 1)[0]
+    caret = re.search(r'<pre class="caret">(.*?)\n( *)\^</pre>', error, re.S)
+    assert caret is not None and caret.group(1) == "lr &lt;" and len(caret.group(2)) == 4
+    assert rows(bad.text) == []
+
+
+def test_every_view_shows_keys_values_tags_and_notes_as_text(client: TestClient) -> None:
+    listing = client.get("/?project=p&cols=opt,`<script>alert(1)</script>`")
+    assert EVIL not in listing.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in listing.text
+    run_id = "run-100"
+    for url in (f"/run/{run_id}", f"/compare?run={run_id}&run=run-1&all=1", "/sweeps",
+                f"/run/{run_id}/delete", "/?q=opt == \"<script>alert(1)</script>\""):  # fmt: skip
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert EVIL not in page.text, url
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get(f"/run/{run_id}").text
+    axes = client.get("/api/axes?project=p&metric=loss")
+    assert EVIL not in axes.text and "\\u003cscript\\u003e" in axes.text
+
+
+def test_every_response_carries_the_content_security_policy_and_no_inline_script(
+    client: TestClient,
+) -> None:
+    for url in ("/", "/run/run-1", "/compare?run=run-1&run=run-2", "/sweeps", "/api/axes",
+                "/static/app.css", "/favicon.ico", "/nope"):  # fmt: skip
+        response = client.get(url)
+        assert response.headers["content-security-policy"] == CSP, url
+        if response.headers["content-type"].startswith("text/html"):
+            for tag in re.findall(r"<script[^>]*>", response.text):
+                assert 'src="/static/' in tag or 'type="application/json"' in tag, (url, tag)
+    assert "script-src 'self'" in CSP and "connect-src 'self'" in CSP
+    assert client.get("/favicon.ico").status_code == 200
+
+
+# -- a run, changes ------------------------------------------------------------------------------
+def test_the_run_view_shows_the_config_tree_with_origins_and_the_export_command(
+    client: TestClient,
+) -> None:
+    page = client.get("/run/run-3")
+    assert page.status_code == 200
+    assert re.search(r'<th scope="row" class="depth-1">bs</th>', page.text)
+    assert "runconfig export r3" in page.text
+    assert client.get("/run/nope").status_code == 404
+
+
+def test_the_run_view_charts_each_logged_metric(store_location: str) -> None:
+    run = runconfig.init(store=store_location, config={"lr": 0.1, "opt": {"name": "adam"}})
+    for step in range(3):
+        run.log({"loss": 1.0 / (step + 1), "acc": step / 2})
+    run.finish()
+    with TestClient(create_app(store_location)) as client:
+        page = client.get(f"/run/{run.id}")
+    data = json.loads(page.text.split('id="run-data">', 1)[1].split("</script>", 1)[0])
+    loss = data["charts"]["metrics"]["loss"][0]
+    assert loss["values"] == [1.0, 0.5, 1 / 3] and loss["steps"] == [0, 1, 2]
+    assert set(data["charts"]["metrics"]) == {"loss", "acc"}
+    assert '<td class="origin">init</td>' in page.text
+
+
+def test_changes_need_the_page_s_own_origin(client: TestClient, filled: str) -> None:
+    for headers in ({}, {"origin": "http://evil.example"}, {"origin": "null"}):
+        refused = client.post("/run/run-1/tags", data={"tags": "x"}, headers=headers)
+        assert refused.status_code == 403
+        gone = client.post("/run/run-1/delete", data={"confirm": "run-1"}, headers=headers)
+        assert gone.status_code == 403
+    with runconfig.Api(filled) as api:
+        assert api.run("run-1").tags == []
+    own = {"origin": "http://testserver"}
+    saved = client.post("/run/run-1/tags", data={"tags": "best, paper"}, headers=own,
+                        follow_redirects=False)  # fmt: skip
+    assert saved.status_code == 303
+    client.post("/run/run-1/notes", data={"notes": "a <b>note</b>"}, headers=own)
+    with runconfig.Api(filled) as api:
+        run = api.run("run-1")
+        assert run.tags == ["best", "paper"] and run.notes == "a <b>note</b>"
+    assert "a &lt;b&gt;note&lt;/b&gt;" in client.get("/run/run-1").text
+    # Deleting asks for the run's name.
+    asked = client.get("/run/run-2/delete")
+    assert "Type the run" in asked.text
+    wrong = client.post("/run/run-2/delete", data={"confirm": "yes"}, headers=own)
+    assert wrong.status_code == 400
+    done = client.post("/run/run-2/delete", data={"confirm": "run-2"}, headers=own,
+                       follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+    with runconfig.Api(filled) as api:
+        assert api.count() == 60
+
+
+def test_only_the_loopback_address_is_served() -> None:
+    for host in ("127.0.0.1", "::1", "localhost", "127.0.0.2"):
+        check_host(host)
+    for host in ("0.0.0.0", "192.168.1.5", "::", "example.com"):
+        with pytest.raises(UsageError, match=r"binds 127\.0\.0\.1"):
+            check_host(host)
+
+
+def test_the_ui_command_refuses_another_address(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    from conftest import child_env
+
+    done = subprocess.run([sys.executable, "-m", "runconfig", "ui", "--host", "0.0.0.0",
+                           "--store", str(tmp_path / "x.db")], env=child_env(),
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 1
+    assert len(done.stderr.strip().splitlines()) == 1 and "binds 127.0.0.1" in done.stderr
+
+
+# -- compare, charts, importance -------------------------------------------------------------------
+def test_compare_shows_the_keys_that_differ_typed_and_all_on_request(
+    client: TestClient, filled: str
+) -> None:
+    st = open_store(filled)
+    st.bulk_insert([_run(200, config={"a": 1, "b": 2, "same": "x"}),
+                    _run(201, config={"a": 1.0, "b": 3, "same": "x"})])  # fmt: skip
+    st.close()
+    page = client.get("/compare?run=run-200&run=run-201")
+    keys = re.findall(r'<tr class="(differs|same)">\s*<th scope="row">([^<]+)</th>', page.text)
+    assert keys == [("differs", "a"), ("differs", "b")]  # 1 and 1.0 differ
+    assert "1 is the same" in page.text
+    everything = client.get("/compare?run=run-200,run-201&all=1")
+    keys = re.findall(
+        r'<tr class="(differs|same)">\s*<th scope="row">([^<]+)</th>', everything.text
+    )
+    assert ("same", "same") in keys
+    assert "runconfig diff r200 r201" in page.text
+
+
+def test_the_axes_of_the_parallel_coordinates(client: TestClient) -> None:
+    data = client.get("/api/axes?project=p&q=lr < 0.2&metric=loss").json()
+    kinds = {a["key"]: a["kind"] for a in data["axes"]}
+    assert kinds == {"lr": "log", "opt": "category", "train.bs": "linear", "summary.loss": "linear"}
+    opt = next(a for a in data["axes"] if a["key"] == "opt")
+    assert set(opt["labels"]) == {"adam", "sgd"} and set(opt["literals"]) == {'"adam"', '"sgd"'}
+    assert len(data["ids"]) == len(opt["values"]) == 59
+    bad = client.get("/api/axes?q=lr <")
+    assert bad.status_code == 400 and "error" in bad.json()
+
+
+def test_importance_ranks_the_key_that_drives_the_metric_first(filled: str) -> None:
+    st = open_store(filled)
+    st.bulk_insert([
+        _run(1000 + i, project="imp",
+             config={"drives": i % 10, "noise": (i * 7919) % 13, "cat": ["a", "b"][i % 2]},
+             summary={"m": (i % 10) ** 2 + ((i * 31) % 5) * 0.01})
+        for i in range(300)
+    ])  # fmt: skip
+    st.close()
+    with TestClient(create_app(filled)) as client:
+        data = client.get("/api/importance?project=imp&metric=m").json()
+    keys = [k["key"] for k in data["keys"]]
+    assert keys[0] == "drives" and set(keys) == {"drives", "noise", "cat"}
+    first = data["keys"][0]
+    assert first["explained"] > 0.95 and first["spearman"] > 0.95
+    assert data["runs"] == 300
+
+
+def test_sweeps_view_lists_each_sweep_with_its_progress_and_best_run(
+    store_location: str,
+) -> None:
+    sweep_id = runconfig.sweep(
+        {"method": "grid", "metric": {"name": "loss"}, "name": "my sweep",
+         "parameters": {"x": {"values": [3, 1, 2]}}},
+        store=store_location,
+    )  # fmt: skip
+
+    def train() -> None:
+        run = runconfig.init()
+        run.log({"loss": float(run.config.x)})
+
+    runconfig.agent(sweep_id, function=train, store=store_location)
+    with TestClient(create_app(store_location)) as client:
+        page = client.get("/sweeps")
+    assert "my sweep" in page.text and "3 finished" in page.text
+    assert "loss = 1.0" in page.text
+    assert "run.sweep" in page.text  # its link: the runs of the sweep, with their chart
+
+
+def test_a_running_run_s_new_values_come_from_the_live_endpoint(store_location: str) -> None:
+    run = runconfig.init(store=store_location, project="live")
+    run.log({"loss": 1.0})
+    with TestClient(create_app(store_location)) as client:
+        first = client.get(f"/api/run/{run.id}/live").json()
+        run.log({"loss": 0.5})
+        second = client.get(f"/api/run/{run.id}/live").json()
+        run.finish()
+        third = client.get(f"/api/run/{run.id}/live").json()
+    assert first["state"] == "running" and first["steps"] == 1
+    assert second["steps"] == 2 and second["metrics"]["loss"][0]["values"] == [1.0, 0.5]
+    assert third["state"] == "finished"
