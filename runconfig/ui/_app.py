@@ -126,7 +126,8 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         }
         if request.query_params.get("fragment") == "table":
             return page.render("_table.html", 200, **context)
-        return page.render("runs.html", 400 if table.error else 200, **context)
+        # A bad query is an answer, not a failed request: the page shows where it is wrong.
+        return page.render("runs.html", 200, **context)
 
     def _matching(params: dict[str, str]) -> list[RunRecord]:
         with page.lock:
@@ -244,7 +245,8 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         charts = _data.histories(runs, comparison.metrics)
         return page.render(
             "compare.html", comparison=comparison, show_all=show_all, ids=ids,
-            missing=missing, charts={"metrics": charts}, params=_params(request),
+            missing=missing, charts={"metrics": charts},
+            params={"run": ",".join(ids), **({"all": "1"} if show_all else {})},
         )  # fmt: skip
 
     async def sweeps_view(request: Request) -> Response:

@@ -75,11 +75,13 @@ export class ParallelCoordinates {
     const metric = axes.findIndex((a) => a.metric);
     this.colour = new Uint8Array(n);
     if (metric >= 0) {
-      const ys = this.ys[metric];
-      for (let r = 0; r < n; r++) {
-        const t = Number.isNaN(ys[r]) ? 0 : (bottom - ys[r]) / (bottom - top);
-        this.colour[r] = Math.min(BUCKETS - 1, Math.floor(t * BUCKETS));
-      }
+      // Coloured by rank, so that one outlier does not paint every other line alike.
+      const values = axes[metric].values;
+      const order = [...values.keys()].filter((r) => values[r] !== null);
+      order.sort((a, b) => values[a] - values[b]);
+      order.forEach((r, k) => {
+        this.colour[r] = Math.min(BUCKETS - 1, Math.floor((k / Math.max(order.length - 1, 1)) * BUCKETS));
+      });
     }
     this.metric = metric;
     this.drawAxes();
@@ -110,19 +112,19 @@ export class ParallelCoordinates {
         el("rect", { class: "brush", x: x - 7, width: 14, y: Math.min(...brush), height: Math.abs(brush[1] - brush[0]) }, g);
       }
       const hit = el("rect", { class: "hit", x: x - 12, width: 24, y: top - 6, height: bottom - top + 12 }, g);
-      hit.addEventListener("pointerdown", (e) => this.startBrush(e, i, hit));
+      hit.addEventListener("pointerdown", (e) => this.startBrush(e, i));
     });
   }
 
-  startBrush(event, i, hit) {
+  startBrush(event, i) {
     event.preventDefault();
-    hit.setPointerCapture(event.pointerId);
     const box = this.svg.getBoundingClientRect();
     const top = PAD.top, bottom = this.height - PAD.bottom;
     const clamp = (y) => Math.min(Math.max(y, top), bottom);
     const y0 = clamp(event.clientY - box.top);
     let moved = false;
     let pending = false;
+    // On the window: the axes are drawn again while the brush moves.
     const move = (e) => {
       const y1 = clamp(e.clientY - box.top);
       if (Math.abs(y1 - y0) < 3 && !moved) return;
@@ -134,15 +136,15 @@ export class ParallelCoordinates {
       }
     };
     const up = () => {
-      hit.removeEventListener("pointermove", move);
-      hit.removeEventListener("pointerup", up);
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
       if (!moved) this.brushes.delete(i); // a click clears the axis
       this.drawAxes();
       this.draw();
       if (this.onBrush) this.onBrush(this.ranges());
     };
-    hit.addEventListener("pointermove", move);
-    hit.addEventListener("pointerup", up);
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
   }
 
   // Set a brush in values (tests and links): [lo, hi] on axis `key`.
@@ -186,7 +188,8 @@ export class ParallelCoordinates {
 
   draw() {
     const started = performance.now();
-    const ctx = this.canvas.getContext("2d");
+    // Read back once per draw (below), so that the time measured is the drawing's.
+    const ctx = this.canvas.getContext("2d", { willReadFrequently: true });
     const ratio = window.devicePixelRatio || 1;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, this.width, this.height);
@@ -217,6 +220,7 @@ export class ParallelCoordinates {
       ctx.stroke(path);
     });
     ctx.globalAlpha = 1;
+    ctx.getImageData(0, 0, 1, 1); // wait for the pixels: the time is the draw's, not its queueing
     const ms = performance.now() - started;
     this.timings.push(ms);
     this.count = count;
