@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from runconfig._cli_output import Column, default_columns, parse_columns, text_of
-from runconfig.api import MISSING, Api, RunRecord, diff, flatten
+from runconfig._paths import parse_path
+from runconfig.api import MISSING, Api, RunRecord, diff
 
 __all__ = [
     "PAGE",
@@ -164,18 +165,44 @@ def _numbers(values: list[Any]) -> bool:
     return bool(present) and all(_is_number(v) for v in present)
 
 
+def _config_columns(trees: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The config leaves of the runs as columns (``key: [value per run]``), MISSING where
+    a run lacks the key; keys as :func:`flatten` writes them."""
+    from runconfig.api import _leaf_columns
+
+    out: dict[str, list[Any]] = {}
+    _leaf_columns(trees, "", out)
+    # _leaf_columns marks an absent value NaN: look again where a NaN shows.
+    for key, values in out.items():
+        if any(v != v for v in values if type(v) is float):
+            path = parse_path(key)
+            out[key] = [_leaf(t, path) for t in trees]
+    return out
+
+
+def _leaf(tree: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(tree, Mapping) or key not in tree:
+            return MISSING
+        tree = tree[key]
+    return tree
+
+
+def _varies(values: list[Any]) -> bool:
+    first = values[0]
+    kind = type(first)
+    return any(type(v) is not kind or v != first for v in values[1:]) if values else False
+
+
 def axes(runs: Sequence[RunRecord], metric: str | None) -> dict[str, Any]:
     """The parallel coordinates of ``runs``: an axis per config key that varies (numeric,
     log when positive values span three decades or more, else categorical) and the metric;
     each run's position on each axis. Columns, not rows: compact JSON."""
-    flats = [flatten(r.config) for r in runs]
-    varying = diff(runs) if len(runs) > 1 else {}
-    out_axes: list[dict[str, Any]] = []
-    for key in varying:
-        values = [f.get(key, MISSING) for f in flats]
-        out_axes.append(_axis(key, key, values))
+    columns = _config_columns([r.config for r in runs])
+    out_axes = [_axis(key, key, values) for key, values in columns.items() if _varies(values)]
     if metric:
-        values = [flatten(r.summary).get(metric, MISSING) for r in runs]
+        path = parse_path(metric)
+        values = [_leaf(r.summary, path) for r in runs]
         if _numbers(values):
             out_axes.append(_axis(f"summary.{metric}", metric, values, metric=True))
     return {"ids": [r.id for r in runs], "names": [r.name for r in runs], "axes": out_axes}
@@ -216,32 +243,33 @@ def importance(runs: Sequence[RunRecord], metric: str) -> list[dict[str, Any]]:
     """Per config key that varies: the Spearman rank correlation with the metric and the
     share of the metric's variance explained by the key's binned means (10 quantile bins
     for numbers, one per value otherwise), sorted by that share."""
-    configs: list[dict[str, Any]] = []
+    path = parse_path(metric)
+    keep = []
     ys: list[float] = []
-    for r in runs:
-        m: Any = flatten(r.summary).get(metric)
+    for i, r in enumerate(runs):
+        m: Any = _leaf(r.summary, path)
         if _is_number(m) and math.isfinite(m):
-            configs.append(r.config)
+            keep.append(i)
             ys.append(float(m))
     if len(ys) < 3:
         return []
-    flats = [flatten(config) for config in configs]
-    keys = diff(configs)
+    columns = _config_columns([runs[i].config for i in keep])
     out: list[dict[str, Any]] = []
-    for key in keys:
-        xs = [f.get(key, MISSING) for f in flats]
-        numeric = _numbers(xs)
+    for key, xs in columns.items():
+        if not _varies(xs):
+            continue
         rho = None
-        if numeric:
+        if _numbers(xs):
             kept = [(float(x), y) for x, y in zip(xs, ys, strict=True)
                     if x is not MISSING and x is not None]  # fmt: skip
             if len(kept) >= 3:
                 rho = _spearman([x for x, _ in kept], [y for _, y in kept])
             groups = _bins(kept)
         else:
-            by: dict[str, list[float]] = {}
+            by: dict[Any, list[float]] = {}
             for x, y in zip(xs, ys, strict=True):
-                by.setdefault("(missing)" if x is MISSING else text_of(x), []).append(y)
+                label = x if isinstance(x, (str, int, float, bool)) or x is None else text_of(x)
+                by.setdefault((type(label), label), []).append(y)
             groups = list(by.values())
         out.append({"key": key, "spearman": rho, "explained": _eta2(groups, ys)})
     out.sort(key=lambda row: -float(row["explained"] or 0.0))

@@ -1,0 +1,273 @@
+"""Issue 14: the web page. Server time of the runs page, bytes before the first rows, the
+parallel coordinates in a browser, the parameter importance.
+
+    python bench/bench_ui.py                 # 100,000 runs (SQLite and PostgreSQL)
+    python bench/bench_ui.py --runs 20000    # a quicker look
+
+Figures, each beside a baseline measured in the same run:
+
+- the runs page's HTML with its first 50 rows, sorted by a metric (``order=summary.
+  val_loss``), on a 100,000-run store: server time (the request through the ASGI app in
+  this process), median of 7, floor 300 ms, SQLite and PostgreSQL; baseline: the
+  ``Api().runs(order=..., limit=50)`` the page makes;
+- bytes sent before the first rows show: the HTML and every file it loads (CSS, JS,
+  favicon), floor 200 KB; MLflow's page moved 8.1 MB (issue 14);
+- parallel coordinates of 10,000 runs x 9 axes (8 varying keys and the metric) in headless
+  Chromium: first draw and redraw after a brush (``performance.now()`` around the draw, the
+  pixels read back),
+  median of 3 page loads, floor 300 ms each; baseline: the same canvas cleared and
+  filled once (what any draw costs);
+- parameter importance for a metric at 10,000 runs (``/api/importance``, the runs read
+  included), median of 5, floor 100 ms; baseline: reading the 10,000 runs alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from typing import Any
+
+from _harness import Floor, Row, child_env, print_table
+from _runs import make_runs
+
+import runconfig
+from runconfig.store import RunData, open_store
+
+PG_URL = os.environ.get("RUNCONFIG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+CHROMIUM = os.environ.get("RUNCONFIG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+PAGE = "/?project=bench&order=summary.val_loss"
+
+
+def _timed(fn: Any, repeat: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def nine_axes(count: int) -> list[RunData]:
+    """Runs whose configs vary in 8 keys: with the metric, 9 axes (issue 14's figure)."""
+    rng = random.Random(14)
+    runs = []
+    for i in range(count):
+        lr = 10 ** rng.uniform(-5, -1)
+        config = {
+            "lr": lr, "optimizer": rng.choice(["adam", "sgd", "adamw"]),
+            "batch_size": rng.choice([16, 32, 64, 128]), "dropout": rng.uniform(0, 0.5),
+            "layers": rng.randint(1, 8), "weight_decay": 10 ** rng.uniform(-6, -2),
+            "warmup": rng.randint(0, 1000), "momentum": rng.uniform(0.8, 0.99), "epochs": 10,
+        }  # fmt: skip
+        loss = (math.log10(lr) + 3) ** 2 * 0.1 + config["dropout"] + rng.random() * 0.05
+        runs.append(RunData(id=f"n{i:06d}", name=f"nine-{i}", project="nine", state="finished",
+                            created_at=f"2026-01-02T00:00:00.{i:06d}+00:00", config=config,
+                            summary={"val_loss": loss}))  # fmt: skip
+    return runs
+
+
+def page_row(location: str, engine: str, count: int) -> Row:
+    from starlette.testclient import TestClient
+
+    from runconfig.ui import create_app
+
+    with TestClient(create_app(location)) as client, runconfig.Api(location) as api:
+
+        def page() -> None:
+            response = client.get(PAGE)
+            assert response.status_code == 200 and response.text.count('<tr data-id="') == 50
+
+        ours = _timed(page, 7)
+        base = _timed(lambda: api.runs(project="bench", order="summary.val_loss", limit=50), 7)
+    return Row(
+        f"runs page, first 50 rows sorted by a metric, {count:,} runs, {engine}",
+        ours,
+        base,
+        "Api().runs(order, limit=50) alone",
+        floor=Floor("abs_max", 0.300),
+        note="median of 7, server time",
+    )
+
+
+def bytes_row(location: str) -> Row:
+    from starlette.testclient import TestClient
+
+    from runconfig.ui import create_app
+
+    with TestClient(create_app(location)) as client:
+        html = client.get(PAGE).content
+        files = set(re.findall(rb'(?:href|src)="(/static/[^"]+)"', html))
+        total = len(html)
+        for path in files:
+            total += len(client.get(path.decode()).content)
+        # The JS modules the page's scripts import.
+        for path in ("/static/common.js", "/static/parcoords.js", "/static/chart.js"):
+            if path.encode() not in b" ".join(files):
+                total += len(client.get(path).content)
+    return Row(
+        "bytes before the first rows show (HTML, CSS, JS, icon)",
+        float(total),
+        8.1e6,
+        "MLflow's page (issue 14)",
+        floor=Floor("abs_max", 200_000),
+        unit="bytes",
+        note=f"{len(files)} files besides the HTML; uncompressed",
+    )
+
+
+BROWSER = """
+import json, statistics, sys
+from playwright.sync_api import sync_playwright
+url, chromium = sys.argv[1], sys.argv[2]
+first, redraw, base = [], [], []
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+    for _ in range(3):
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(url)
+        page.wait_for_function(
+            "() => window.runconfigParcoords && window.runconfigParcoords.timings.length"
+        )
+        axes = page.evaluate("window.runconfigParcoords.data.axes.length")
+        runs = page.evaluate("window.runconfigParcoords.data.ids.length")
+        page.evaluate("window.runconfigParcoords.brushValues('dropout', 0.1, 0.3)")
+        t = page.evaluate("window.runconfigParcoords.timings")
+        first.append(t[0]); redraw.append(t[-1])
+        base.append(page.evaluate('''() => { const c = document.querySelector('#parcoords canvas');
+            const x = c.getContext('2d', {willReadFrequently: true}); const s = performance.now();
+            x.fillStyle = '#888'; x.fillRect(0, 0, c.width, c.height); x.getImageData(0, 0, 1, 1);
+            return performance.now() - s; }'''))
+        page.close()
+    browser.close()
+print(json.dumps({"first": statistics.median(first), "redraw": statistics.median(redraw),
+                  "base": statistics.median(base), "axes": axes, "runs": runs}))
+"""
+
+
+def browser_rows(location: str) -> list[Row]:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return [Row("parallel coordinates", None, note="playwright not installed")]
+    if not os.path.exists(CHROMIUM):
+        return [Row("parallel coordinates", None, note=f"no Chromium at {CHROMIUM}")]
+    import json
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "runconfig", "ui", "--store", location, "--port", str(port)],
+        env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/favicon.ico").close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        url = f"http://127.0.0.1:{port}/?project=nine&metric=val_loss"
+        done = subprocess.run([sys.executable, "-c", BROWSER, url, CHROMIUM], env=child_env(),
+                              capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+        if done.returncode != 0:
+            return [Row("parallel coordinates", None, note=done.stderr.strip()[-300:])]
+        out = json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        server.terminate()
+        server.wait()
+    what = f"{out['runs']:,} runs x {out['axes']} axes"
+    return [
+        Row(f"parallel coordinates, first draw ({what})", out["first"] / 1e3,
+            out["base"] / 1e3, "one fill of the canvas", floor=Floor("abs_max", 0.300),
+            note="median of 3 page loads, headless Chromium, software rendering"),
+        Row(f"parallel coordinates, redraw after a brush ({what})", out["redraw"] / 1e3,
+            out["base"] / 1e3, "one fill of the canvas", floor=Floor("abs_max", 0.300)),
+    ]  # fmt: skip
+
+
+def importance_row(location: str) -> Row:
+    from starlette.testclient import TestClient
+
+    from runconfig.ui import create_app
+
+    query = "/api/importance?project=nine&metric=val_loss"
+    with TestClient(create_app(location)) as client, runconfig.Api(location) as api:
+        runs = client.get(query).json()["runs"]
+        ours = _timed(lambda: client.get(query), 5)
+        base = _timed(lambda: api.runs(project="nine", limit=20_000), 5)
+    return Row(
+        f"parameter importance, {runs:,} runs (reading them included)",
+        ours,
+        base,
+        "reading the runs alone",
+        floor=Floor("abs_max", 0.100),
+        note="median of 5",
+    )
+
+
+def _pg_location() -> tuple[str, Any] | None:
+    try:
+        import psycopg
+
+        schema = f"rc_bench_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(PG_URL, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+    except Exception:
+        return None
+
+    def drop() -> None:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+    return f"{PG_URL}?schema={schema}", drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=100_000)
+    args = parser.parse_args()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        location = os.path.join(tmp, "runs.db")
+        st = open_store(location)
+        st.bulk_insert(make_runs(args.runs))
+        st.close()
+        rows.append(page_row(location, "SQLite", args.runs))
+        pg = _pg_location()
+        if pg is not None:
+            pg_location, drop = pg
+            try:
+                st = open_store(pg_location)
+                st.bulk_insert(make_runs(args.runs))
+                st.close()
+                rows.append(page_row(pg_location, "PostgreSQL", args.runs))
+            finally:
+                drop()
+        else:
+            rows.append(Row("runs page, PostgreSQL", None, note="no PostgreSQL server"))
+        rows.append(bytes_row(location))
+        small = os.path.join(tmp, "small.db")
+        st = open_store(small)
+        st.bulk_insert(nine_axes(10_000))
+        st.close()
+        rows += browser_rows(small)
+        rows.append(importance_row(small))
+    print_table("Issue 14: the web page", rows)
+
+
+if __name__ == "__main__":
+    main()
