@@ -304,3 +304,17 @@ def test_a_running_run_s_new_values_come_from_the_live_endpoint(store_location: 
     assert first["state"] == "running" and first["steps"] == 1
     assert second["steps"] == 2 and second["metrics"]["loss"][0]["values"] == [1.0, 0.5]
     assert third["state"] == "finished"
+
+
+def test_the_column_chooser_offers_every_key_and_keeps_the_choice_in_the_url(
+    client: TestClient,
+) -> None:
+    page = client.get("/?project=p")
+    offered = re.findall(r'name="col" value="([^"]+)"( checked)?', page.text)
+    keys = {key for key, _ in offered}
+    assert {"config.lr", "config.opt", "config.layers", "config.train.bs", "summary.loss"} <= keys
+    assert ("config.layers", "") in offered  # offered, not shown: the same in every run
+    assert ("config.lr", " checked") in offered
+    chosen = client.get("/?project=p&col=config.layers&col=summary.loss&order=summary.loss")
+    assert header_keys(chosen.text) == ["config.layers", "summary.loss"]
+    assert "cols=config.layers%2Csummary.loss" in chosen.text  # in every link of the view

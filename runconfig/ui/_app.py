@@ -106,7 +106,10 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
             return api.projects()
 
     async def runs_view(request: Request) -> Response:
-        params = _params(request)
+        params = {k: v for k, v in _params(request).items() if k != "col"}
+        chosen = request.query_params.getlist("col")
+        if chosen:  # the column chooser's checkboxes
+            params["cols"] = ",".join(chosen)
         project = params.get("project") or None
         where = params.get("q", "")
         order = params.get("order", "")

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from runconfig._cli_output import Column, default_columns, parse_columns, text_of
 from runconfig._paths import parse_path
-from runconfig.api import MISSING, Api, RunRecord, diff
+from runconfig.api import MISSING, Api, RunRecord, diff, flatten
 
 __all__ = [
     "PAGE",
@@ -51,6 +51,7 @@ class Table:
     error_query: str = ""
     error_position: int | None = None
     metrics: list[str] = field(default_factory=list)
+    candidates: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
 def _is_number(value: Any) -> bool:
@@ -75,13 +76,28 @@ def column_key(column: Column) -> str:
     return f"{section}.{name}"
 
 
-def _columns(api: Api, project: str | None, where: str | None, cols: str) -> list[Column]:
-    if cols:
-        return parse_columns([cols])
+def _columns(
+    api: Api, project: str | None, where: str | None, cols: str
+) -> tuple[list[Column], list[tuple[str, str, bool]], list[str]]:
+    """The table's columns (``cols``, else the default: the keys that vary among the
+    first runs, and the metrics); every column to choose from, as ``(key, title,
+    shown)``; the metrics."""
     sample = list(api.runs(project=project, where=where or None, limit=_SAMPLE))
     fixed, config, summary = default_columns(sample)
     fixed = [c for c in fixed if c.path[0] != "name"]
-    return [*fixed, *config, *summary]
+    columns = parse_columns([cols]) if cols else [*fixed, *config, *summary]
+    keys: dict[str, None] = {}
+    for run in sample:
+        keys.update(dict.fromkeys(flatten(run.config)))
+    every = [
+        *(Column(n, "r", (n,)) for n in ("state", "created", "project", "group", "tags", "host")),
+        *parse_columns([",".join("config." + k for k in keys)] if keys else []),
+        *summary,
+    ]
+    shown = {column_key(c) for c in columns}
+    candidates = [(column_key(c), c.title, column_key(c) in shown) for c in every]
+    metrics = [column_key(c)[len("summary.") :] for c in summary]
+    return columns, candidates, metrics
 
 
 def runs_table(
@@ -91,7 +107,7 @@ def runs_table(
     from runconfig.errors import QueryError
 
     try:
-        columns = _columns(api, project, where, cols)
+        columns, candidates, metrics = _columns(api, project, where, cols)
         total = api.count(project=project, where=where or None)
         pages = max(1, math.ceil(total / PAGE))
         page = min(max(page, 1), pages)
@@ -105,8 +121,8 @@ def runs_table(
         return Table([], [], 0, 1, 1, order, error=text, error_query=where,
                      error_position=position)  # fmt: skip
     rows = [(run, [cell(c.value(run)) for c in columns]) for run in runs]
-    metrics = [column_key(c)[len("summary.") :] for c in columns if c.section == "s"]
-    return Table(columns, rows, total, page, pages, order, metrics=metrics)
+    return Table(columns, rows, total, page, pages, order, metrics=metrics,
+                 candidates=candidates)  # fmt: skip
 
 
 def link(base: str, params: Mapping[str, Any], **changes: Any) -> str:
@@ -264,6 +280,10 @@ def importance(runs: Sequence[RunRecord], metric: str) -> list[dict[str, Any]]:
                     if x is not MISSING and x is not None]  # fmt: skip
             if len(kept) >= 3:
                 rho = _spearman([x for x, _ in kept], [y for _, y in kept])
+            fast = _np_explained(kept, ys)
+            if fast is not False:
+                out.append({"key": key, "spearman": rho, "explained": fast})
+                continue
             groups = _bins(kept)
         else:
             by: dict[Any, list[float]] = {}
@@ -291,6 +311,17 @@ def _ranks(values: list[float]) -> list[float]:
 
 
 def _spearman(xs: list[float], ys: list[float]) -> float | None:
+    try:  # numpy, where the machine has it (most ML machines do): ~10x faster
+        import numpy as np
+    except ImportError:
+        pass
+    else:
+        a = _np_ranks(np.asarray(xs, dtype=float))
+        b = _np_ranks(np.asarray(ys, dtype=float))
+        a -= a.mean()
+        b -= b.mean()
+        denominator = float(np.sqrt((a * a).sum() * (b * b).sum()))
+        return float((a * b).sum()) / denominator if denominator else None
     rx, ry = _ranks(xs), _ranks(ys)
     n = len(rx)
     mx, my = sum(rx) / n, sum(ry) / n
@@ -300,6 +331,47 @@ def _spearman(xs: list[float], ys: list[float]) -> float | None:
     if vx == 0 or vy == 0:
         return None
     return cov / math.sqrt(vx * vy)
+
+
+def _np_explained(kept: list[tuple[float, float]], ys: list[float]) -> Any:
+    """:func:`_eta2` of :func:`_bins` with numpy (False: no numpy): the bins are the
+    deciles' intervals, equal values in one."""
+    try:
+        import numpy as np
+    except ImportError:
+        return False
+    if len(kept) < 2:
+        return None
+    x = np.fromiter((a for a, _ in kept), dtype=float, count=len(kept))
+    y = np.fromiter((b for _, b in kept), dtype=float, count=len(kept))
+    edges = np.unique(np.quantile(x, np.linspace(0.1, 0.9, 9)))
+    groups = np.searchsorted(edges, x, side="right")
+    counts = np.bincount(groups)
+    sums = np.bincount(groups, weights=y)
+    mean = y.mean()
+    total = float(((y - mean) ** 2).sum())
+    if total == 0:
+        return None
+    used = counts > 0
+    between = float((counts[used] * (sums[used] / counts[used] - mean) ** 2).sum())
+    return between / total
+
+
+def _np_ranks(values: Any) -> Any:
+    """Average ranks (ties share theirs), as numpy arrays."""
+    import numpy as np
+
+    order = np.argsort(values, kind="mergesort")
+    ranks = np.empty(len(values), dtype=float)
+    ranks[order] = np.arange(len(values), dtype=float)
+    sorted_values = values[order]
+    # Runs of equal values get the mean of their ranks.
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    ends = np.r_[starts[1:], len(values)]
+    if len(starts) < len(values):
+        means = (starts + ends - 1) / 2.0
+        ranks[order] = np.repeat(means, ends - starts)
+    return ranks
 
 
 def _bins(kept: list[tuple[float, float]], count: int = 10) -> list[list[float]]:
