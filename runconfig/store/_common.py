@@ -763,6 +763,31 @@ class SqlStore(RunStore):
                 runs = self._load(rows[offset:], with_history)
         return self._mark_dead(runs, dead)
 
+    def find_trees(
+        self,
+        *,
+        project: str | None = None,
+        where: SqlFragment | None = None,
+        order: Sequence[OrderKey] = (),
+        limit: int | None = None,
+        timeout: float | None = None,
+    ) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+        """``(id, name, config, summary)`` of the runs :meth:`find_runs` would give: the
+        lean read behind charts of thousands of runs (no records, no notes decoded)."""
+        with self._guard("read runs"), self._reading(timeout):
+            rows = self._select.rows(project, where, order, limit, _TREES_SELECT)
+            documented = [row for row in rows if row[3] is not None]
+            trees: dict[Any, tuple[dict[str, Any], dict[str, Any]]] = {}
+            if documented:
+                texts = [t for row in documented for t in row[3:5]]
+                decoded = loads("[" + ",".join(texts) + "]")
+                for i, row in enumerate(documented):
+                    trees[row[0]] = (decoded[2 * i], decoded[2 * i + 1])
+            built = [row[0] for row in rows if row[3] is None]
+            for rid, (config, summary, _, _) in self._trees(built).items():
+                trees[rid] = (config, summary)
+        return [(row[1], row[2], *trees.get(row[0], ({}, {}))) for row in rows]
+
     def count_runs(
         self,
         *,
@@ -937,6 +962,10 @@ class SqlStore(RunStore):
         (inside the caller's write transaction)."""
         config, summary, origins, descs = self._trees([rid]).get(rid, ({}, {}, {}, {}))
         return [dumps(config), dumps(summary), dumps([origins, descs])]
+
+
+# The columns find_trees reads: the rid, id and name, and the config and summary documents.
+_TREES_SELECT = "r.rid, r.id, r.name, r.config_doc, r.summary_doc"
 
 
 class _Guard:

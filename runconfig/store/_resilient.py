@@ -243,6 +243,19 @@ class ResilientStore(RunStore):
             offset=offset,
         )
 
+    def find_trees(
+        self,
+        *,
+        project: str | None = None,
+        where: SqlFragment | None = None,
+        order: Sequence[OrderKey] = (),
+        limit: int | None = None,
+        timeout: float | None = None,
+    ) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+        return self._inner.find_trees(
+            project=project, where=where, order=order, limit=limit, timeout=timeout
+        )
+
     def count_runs(
         self,
         *,

@@ -69,8 +69,10 @@ class RunSelect:
         where: SqlFragment | None,
         order: Sequence[OrderKey],
         limit: int | None,
+        select: str = RUN_SELECT,
     ) -> list[Row]:
-        """Run rows (``RUN_SELECT``) matching, sorted and cut as ``find_runs`` says."""
+        """Run rows (``RUN_SELECT``, or the columns ``select`` names) matching, sorted and
+        cut as ``find_runs`` says."""
         ph = self._ph
         conds: list[str] = []
         params: list[Any] = []
@@ -91,6 +93,7 @@ class RunSelect:
                     among, among_params = f"r.rid = ANY({ph}::bigint[])", [rids]
                 joins, join_params, terms = self._order_terms(order, 0)
                 return self._query(
+                    select,
                     "FROM rc_runs r",
                     joins,
                     [among, *conds],
@@ -100,7 +103,9 @@ class RunSelect:
                 )
         if not order or order[0].section == "r":
             joins, join_params, terms = self._order_terms(order, 0)
-            return self._query("FROM rc_runs r", joins, conds, terms, limit, join_params + params)
+            return self._query(
+                select, "FROM rc_runs r", joins, conds, terms, limit, join_params + params
+            )
 
         first = order[0]
         rest = self._order_terms(order[1:], 1)
@@ -109,7 +114,7 @@ class RunSelect:
             need = None if limit is None else limit - len(found)
             if need is not None and need <= 0:
                 return found
-            found += self._ranked(first, column, kind, rest, conds, params, need)
+            found += self._ranked(first, column, kind, rest, conds, params, need, select)
         if limit is not None and len(found) >= limit:
             return found
         joins, join_params, terms = rest
@@ -118,6 +123,7 @@ class RunSelect:
             f"{ph} AND k0.path = {ph} AND ({NUMBER.format(a='k0')} OR k0.kind = 's'))"
         )
         return found + self._query(
+            select,
             "FROM rc_runs r",
             joins,
             [lacking, *conds],
@@ -196,6 +202,7 @@ class RunSelect:
         conds: list[str],
         params: list[Any],
         need: int | None,
+        select: str = RUN_SELECT,
     ) -> list[Row]:
         """The runs whose ``key`` entry is of ``kind`` (sorted by ``column``), best first."""
         ph, d = self._ph, " DESC" if key.descending else ""
@@ -218,6 +225,7 @@ class RunSelect:
             ).fetchone()
             within = [] if bound is None else [f"k0.{column} {'>=' if d else '<='} {ph}"]
             probed = self._query(
+                select,
                 "FROM rc_entries k0 JOIN rc_runs r ON r.rid = k0.rid",
                 joins,
                 [entry, *within, f"k0.kind = {kind}", *(f"(SELECT {c})" for c in conds)],
@@ -230,6 +238,7 @@ class RunSelect:
             if bound is None or len(probed) == need:
                 return probed
         return self._query(
+            select,
             "FROM rc_entries k0 JOIN rc_runs r ON r.rid = k0.rid",
             joins,
             [entry, f"k0.kind = {kind}", *conds],
@@ -251,6 +260,7 @@ class RunSelect:
 
     def _query(
         self,
+        select: str,
         source: str,
         joins: list[str],
         conds: list[str],
@@ -258,7 +268,7 @@ class RunSelect:
         limit: int | None,
         params: list[Any],
     ) -> list[Row]:
-        sql = f"SELECT {RUN_SELECT} {source}"
+        sql = f"SELECT {select} {source}"
         if joins:
             sql += " " + " ".join(joins)
         if conds:

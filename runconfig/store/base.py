@@ -211,6 +211,23 @@ class RunStore(abc.ABC):
         A read ends within ``timeout`` seconds or raises ``QueryError``: None for the
         default (``RUNCONFIG_QUERY_TIMEOUT``, else 30 s), 0 for no limit."""
 
+    def find_trees(
+        self,
+        *,
+        project: str | None = None,
+        where: SqlFragment | None = None,
+        order: Sequence[OrderKey] = (),
+        limit: int | None = None,
+        timeout: float | None = None,
+    ) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+        """``(id, name, config, summary)`` of the runs :meth:`find_runs` would give."""
+        return [
+            (r.id, r.name, r.config, r.summary)
+            for r in self.find_runs(
+                project=project, where=where, order=order, limit=limit, timeout=timeout
+            )
+        ]
+
     def count_runs(
         self,
         *,

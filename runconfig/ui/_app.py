@@ -31,7 +31,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runconfig._paths import format_path
-from runconfig.api import Api, RunNotFoundError, RunRecord, flatten
+from runconfig.api import Api, RunConfig, RunNotFoundError, RunRecord, flatten
 from runconfig.errors import QueryError, RunconfigError
 from runconfig.ui import _data
 
@@ -132,15 +132,13 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         # A bad query is an answer, not a failed request: the page shows where it is wrong.
         return page.render("runs.html", 200, **context)
 
-    def _matching(params: dict[str, str]) -> list[RunRecord]:
+    def _matching(params: dict[str, str]) -> list[RunConfig]:
         with page.lock:
-            return list(
-                api.runs(
-                    project=params.get("project") or None,
-                    where=params.get("q") or None,
-                    order=params.get("order") or None,
-                    limit=AXES_LIMIT,
-                )
+            return api.configs(
+                project=params.get("project") or None,
+                where=params.get("q") or None,
+                order=params.get("order") or None,
+                limit=AXES_LIMIT,
             )
 
     async def axes_api(request: Request) -> Response:

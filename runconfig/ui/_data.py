@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from runconfig._cli_output import Column, default_columns, parse_columns, text_of
 from runconfig._paths import parse_path
-from runconfig.api import MISSING, Api, RunRecord, diff, flatten
+from runconfig.api import MISSING, Api, RunConfig, RunRecord, diff, flatten
 
 __all__ = [
     "PAGE",
@@ -210,7 +210,7 @@ def _varies(values: list[Any]) -> bool:
     return any(type(v) is not kind or v != first for v in values[1:]) if values else False
 
 
-def axes(runs: Sequence[RunRecord], metric: str | None) -> dict[str, Any]:
+def axes(runs: Sequence[RunRecord | RunConfig], metric: str | None) -> dict[str, Any]:
     """The parallel coordinates of ``runs``: an axis per config key that varies (numeric,
     log when positive values span three decades or more, else categorical) and the metric;
     each run's position on each axis. Columns, not rows: compact JSON."""
@@ -255,7 +255,7 @@ def _literal(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def importance(runs: Sequence[RunRecord], metric: str) -> list[dict[str, Any]]:
+def importance(runs: Sequence[RunRecord | RunConfig], metric: str) -> list[dict[str, Any]]:
     """Per config key that varies: the Spearman rank correlation with the metric and the
     share of the metric's variance explained by the key's binned means (10 quantile bins
     for numbers, one per value otherwise), sorted by that share."""
@@ -270,20 +270,29 @@ def importance(runs: Sequence[RunRecord], metric: str) -> list[dict[str, Any]]:
     if len(ys) < 3:
         return []
     columns = _config_columns([runs[i].config for i in keep])
+    np: Any
+    try:
+        import numpy as np
+    except ImportError:
+        np = None
+    y_array = np.asarray(ys, dtype=float) if np is not None else None
     out: list[dict[str, Any]] = []
     for key, xs in columns.items():
+        kinds = set(map(type, xs))
+        numeric = bool(kinds & _NUMBER_TYPES) and kinds <= _NUMERIC_COLUMN
+        if numeric and np is not None and y_array is not None:
+            row = _np_key(np, key, xs, y_array, kinds)
+            if row is not None:
+                out.append(row)
+            continue
         if not _varies(xs):
             continue
         rho = None
-        if _numbers(xs):
+        if numeric:
             kept = [(float(x), y) for x, y in zip(xs, ys, strict=True)
                     if x is not MISSING and x is not None]  # fmt: skip
             if len(kept) >= 3:
                 rho = _spearman([x for x, _ in kept], [y for _, y in kept])
-            fast = _np_explained(kept, ys)
-            if fast is not False:
-                out.append({"key": key, "spearman": rho, "explained": fast})
-                continue
             groups = _bins(kept)
         else:
             by: dict[Any, list[float]] = {}
@@ -294,6 +303,49 @@ def importance(runs: Sequence[RunRecord], metric: str) -> list[dict[str, Any]]:
         out.append({"key": key, "spearman": rho, "explained": _eta2(groups, ys)})
     out.sort(key=lambda row: -float(row["explained"] or 0.0))
     return out
+
+
+_NUMBER_TYPES = {int, float}
+_NUMERIC_COLUMN = {int, float, type(None), type(MISSING)}
+
+
+def _np_key(np: Any, key: str, xs: list[Any], ys: Any, kinds: set[type]) -> dict[str, Any] | None:
+    """One numeric key's row of :func:`importance` with numpy (None: it does not vary)."""
+    if len(kinds) == len(kinds & _NUMBER_TYPES):  # no run lacks it
+        x = np.asarray(xs, dtype=float)
+        y = ys
+    else:
+        mask = np.fromiter((v is not MISSING and v is not None for v in xs), dtype=bool,
+                           count=len(xs))  # fmt: skip
+        x = np.asarray([v for v in xs if v is not MISSING and v is not None], dtype=float)
+        y = ys[mask]
+    finite = np.isfinite(x)
+    if not finite.all():
+        x, y = x[finite], y[finite]
+    same = len(x) < 2 or x.min() == x.max()
+    if same and len(x) == len(xs) and len(kinds & _NUMBER_TYPES) == 1:
+        return None  # every run has the same number: not an axis of the search
+    rho = None
+    if len(x) >= 3:
+        a = _np_ranks(x)
+        b = _np_ranks(y)
+        a -= a.mean()
+        b -= b.mean()
+        denominator = float(np.sqrt((a * a).sum() * (b * b).sum()))
+        rho = float((a * b).sum()) / denominator if denominator else None
+    explained = None
+    if len(x) >= 2:
+        edges = np.unique(np.quantile(x, np.linspace(0.1, 0.9, 9)))
+        groups = np.searchsorted(edges, x, side="right")
+        counts = np.bincount(groups)
+        sums = np.bincount(groups, weights=y)
+        mean = y.mean()
+        total = float(((y - mean) ** 2).sum())
+        if total:
+            used = counts > 0
+            explained = float((counts[used] * (sums[used] / counts[used] - mean) ** 2).sum())
+            explained /= total
+    return {"key": key, "spearman": rho, "explained": explained}
 
 
 def _ranks(values: list[float]) -> list[float]:
@@ -331,30 +383,6 @@ def _spearman(xs: list[float], ys: list[float]) -> float | None:
     if vx == 0 or vy == 0:
         return None
     return cov / math.sqrt(vx * vy)
-
-
-def _np_explained(kept: list[tuple[float, float]], ys: list[float]) -> Any:
-    """:func:`_eta2` of :func:`_bins` with numpy (False: no numpy): the bins are the
-    deciles' intervals, equal values in one."""
-    try:
-        import numpy as np
-    except ImportError:
-        return False
-    if len(kept) < 2:
-        return None
-    x = np.fromiter((a for a, _ in kept), dtype=float, count=len(kept))
-    y = np.fromiter((b for _, b in kept), dtype=float, count=len(kept))
-    edges = np.unique(np.quantile(x, np.linspace(0.1, 0.9, 9)))
-    groups = np.searchsorted(edges, x, side="right")
-    counts = np.bincount(groups)
-    sums = np.bincount(groups, weights=y)
-    mean = y.mean()
-    total = float(((y - mean) ** 2).sum())
-    if total == 0:
-        return None
-    used = counts > 0
-    between = float((counts[used] * (sums[used] / counts[used] - mean) ** 2).sum())
-    return between / total
 
 
 def _np_ranks(values: Any) -> Any:
