@@ -29,7 +29,6 @@ import os
 import random
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ import urllib.request
 import uuid
 from typing import Any
 
-from _harness import Floor, Row, child_env, print_table
+from _harness import Floor, Row, child_env, min_median, print_table
 from _runs import make_runs
 
 import runconfig
@@ -50,13 +49,7 @@ PAGE = "/?project=bench&order=summary.val_loss"
 
 
 def _timed(fn: Any, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return min_median(fn, repeat)[1]
 
 
 def nine_axes(count: int) -> list[RunData]:

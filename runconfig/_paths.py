@@ -15,8 +15,17 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
+from typing import Any
 
-__all__ = ["KEYWORDS", "format_path", "format_segment", "format_segments", "parse_path"]
+__all__ = [
+    "KEYWORDS",
+    "format_path",
+    "format_segment",
+    "format_segments",
+    "leaf",
+    "parse_path",
+]
 
 # Words the query language reserves; a key spelled like one is written in backticks.
 KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "null", "exists"})
@@ -104,3 +113,12 @@ def parse_path(text: str) -> tuple[str, ...]:
         if text[i] != ".":
             raise ValueError(f"expected '.' at {i} in path {text!r}")
         i += 1
+
+
+def leaf(tree: Any, path: tuple[str, ...], missing: Any = None) -> Any:
+    """The value at ``path`` in a nested mapping, or ``missing`` where there is none."""
+    for key in path:
+        if not isinstance(tree, Mapping) or key not in tree:
+            return missing
+        tree = tree[key]
+    return tree

@@ -19,6 +19,8 @@ import math
 import statistics
 from typing import TYPE_CHECKING, Any
 
+from runconfig._paths import leaf
+
 if TYPE_CHECKING:
     from runconfig.store import RunStore
     from runconfig.store._sweeps import SweepData
@@ -113,14 +115,6 @@ def _to_raw(param: Param, value: Any) -> Any | None:
         return None
 
 
-def _leaf(tree: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(tree, dict) or key not in tree:
-            return _MISSING
-        tree = tree[key]
-    return tree
-
-
 _MISSING = object()
 
 
@@ -176,7 +170,7 @@ def suggest(spec: SweepSpec, sweep: SweepData, store: RunStore) -> dict[str, Any
             continue
         params = {}
         for p in swept:
-            raw = _to_raw(p, _leaf(t.params, p.path))
+            raw = _to_raw(p, leaf(t.params, p.path, _MISSING))
             if raw is None:
                 break
             params[_key(p)] = raw

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from runconfig._cli_output import Column, default_columns, parse_columns, text_of
-from runconfig._paths import parse_path
+from runconfig._paths import leaf, parse_path
 from runconfig.api import MISSING, Api, RunConfig, RunRecord, diff, flatten
 
 __all__ = [
@@ -197,11 +197,7 @@ def _config_columns(trees: list[dict[str, Any]]) -> dict[str, list[Any]]:
 
 
 def _leaf(tree: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(tree, Mapping) or key not in tree:
-            return MISSING
-        tree = tree[key]
-    return tree
+    return leaf(tree, path, MISSING)
 
 
 def _varies(values: list[Any]) -> bool:
