@@ -31,7 +31,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runconfig._paths import format_path
-from runconfig.api import Api, RunConfig, RunNotFoundError, RunRecord, flatten
+from runconfig.api import Api, RunConfig, RunNotFoundError, RunRecord, _collector_paused, flatten
 from runconfig.errors import QueryError, RunconfigError
 from runconfig.ui import _data
 
@@ -147,8 +147,9 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
             runs = _matching(params)
         except (QueryError, ValueError) as e:
             return JSONResponse({"error": str(e)}, status_code=400)
-        return Response(_dumps(_data.axes(runs, params.get("metric") or None)),
-                        media_type="application/json")  # fmt: skip
+        with _collector_paused():
+            data = _data.axes(runs, params.get("metric") or None)
+        return Response(_dumps(data), media_type="application/json")
 
     async def importance_api(request: Request) -> Response:
         params = _params(request)
@@ -158,7 +159,8 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         except (QueryError, ValueError) as e:
             return JSONResponse({"error": str(e)}, status_code=400)
         started = time.perf_counter()
-        rows = _data.importance(runs, metric) if metric else []
+        with _collector_paused():  # thousands of new lists, no cycle among them
+            rows = _data.importance(runs, metric) if metric else []
         return Response(
             _dumps({"metric": metric, "runs": len(runs), "keys": rows,
                     "ms": (time.perf_counter() - started) * 1e3}),

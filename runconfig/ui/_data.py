@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from runconfig._cli_output import Column, default_columns, parse_columns, text_of
-from runconfig._paths import leaf, parse_path
+from runconfig._paths import format_segment, leaf, parse_path
 from runconfig.api import MISSING, Api, RunConfig, RunRecord, diff, flatten
 
 __all__ = [
@@ -184,16 +184,23 @@ def _numbers(values: list[Any]) -> bool:
 def _config_columns(trees: list[dict[str, Any]]) -> dict[str, list[Any]]:
     """The config leaves of the runs as columns (``key: [value per run]``), MISSING where
     a run lacks the key; keys as :func:`flatten` writes them."""
-    from runconfig.api import _leaf_columns
-
     out: dict[str, list[Any]] = {}
-    _leaf_columns(trees, "", out)
-    # _leaf_columns marks an absent value NaN: look again where a NaN shows.
-    for key, values in out.items():
-        if any(v != v for v in values if type(v) is float):
-            path = parse_path(key)
-            out[key] = [_leaf(t, path) for t in trees]
+    _columns_into(trees, "", out)
     return out
+
+
+def _columns_into(trees: list[Any], prefix: str, out: dict[str, list[Any]]) -> None:
+    keys = dict.fromkeys(k for tree in trees if tree for k in tree)
+    for key in keys:
+        column = [tree.get(key, MISSING) if tree else MISSING for tree in trees]
+        name = prefix + format_segment(key)
+        if any(type(v) is dict and v for v in column):
+            leaves = [MISSING if type(v) is dict and v else v for v in column]
+            if any(v is not MISSING for v in leaves):
+                out[name] = leaves
+            _columns_into([v if type(v) is dict else None for v in column], name + ".", out)
+        else:
+            out[name] = column
 
 
 def _leaf(tree: Any, path: tuple[str, ...]) -> Any:
@@ -258,9 +265,10 @@ def importance(runs: Sequence[RunRecord | RunConfig], metric: str) -> list[dict[
     path = parse_path(metric)
     keep = []
     ys: list[float] = []
+    top = path[0] if len(path) == 1 else None
     for i, r in enumerate(runs):
-        m: Any = _leaf(r.summary, path)
-        if _is_number(m) and math.isfinite(m):
+        m: Any = r.summary.get(top, MISSING) if top is not None else _leaf(r.summary, path)
+        if type(m) in _NUMBER_TYPES and math.isfinite(m):
             keep.append(i)
             ys.append(float(m))
     if len(ys) < 3:
