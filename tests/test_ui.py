@@ -318,3 +318,18 @@ def test_the_column_chooser_offers_every_key_and_keeps_the_choice_in_the_url(
     chosen = client.get("/?project=p&col=config.layers&col=summary.loss&order=summary.loss")
     assert header_keys(chosen.text) == ["config.layers", "summary.loss"]
     assert "cols=config.layers%2Csummary.loss" in chosen.text  # in every link of the view
+
+
+@pytest.mark.parametrize("order", [None, "config.lr", "-summary.loss", "run.name"])
+def test_pages_of_runs_are_the_sorted_runs_cut_in_pieces(filled: str, order: str | None) -> None:
+    with runconfig.Api(filled) as api:
+        whole = [r.id for r in api.runs(project="p", order=order)]
+        pages = [
+            [r.id for r in api.runs(project="p", order=order, limit=7, offset=start)]
+            for start in range(0, len(whole), 7)
+        ]
+        assert [i for page in pages for i in page] == whole
+        assert len(api.runs(project="p", order=order, limit=7, offset=len(whole))) == 0
+        assert api.count(project="p") == len(whole) == 61
+        with pytest.raises(ValueError, match="offset"):
+            api.runs(offset=-1)

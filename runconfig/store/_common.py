@@ -39,6 +39,7 @@ from runconfig.store._sql import (
     ENTRY_COLUMNS,
     PROJECT,
     RUN_FIELDS,
+    RUN_SELECT,
     Row,
     Statements,
     encode,
@@ -757,10 +758,14 @@ class SqlStore(RunStore):
         with self._guard("find runs"):
             dead = self._reap()
             with self._reading(timeout):
-                rows = self._select.rows(
-                    project, where, order, None if limit is None else limit + offset
-                )
-                runs = self._load(rows[offset:], with_history)
+                if offset:  # a page further on: the runs before it are skipped by rid alone
+                    rids = self._select.rows(
+                        project, where, order, None if limit is None else limit + offset, "r.rid"
+                    )
+                    rows = self._rows_by_rid([r[0] for r in rids[offset:]])
+                else:
+                    rows = self._select.rows(project, where, order, limit)
+                runs = self._load(rows, with_history)
         return self._mark_dead(runs, dead)
 
     def find_trees(
@@ -787,6 +792,16 @@ class SqlStore(RunStore):
             for rid, (config, summary, _, _) in self._trees(built).items():
                 trees[rid] = (config, summary)
         return [(row[1], row[2], *trees.get(row[0], ({}, {}))) for row in rows]
+
+    def _rows_by_rid(self, rids: list[Any]) -> list[Row]:
+        """The run rows of ``rids``, in that order."""
+        found: dict[Any, Row] = {}
+        for chunk in _chunks(rids):
+            cond, params = self._rid_in("r.rid", chunk)
+            for row in self._exec_read(f"SELECT {RUN_SELECT} FROM rc_runs r WHERE {cond}",
+                                       params).fetchall():  # fmt: skip
+                found[row[0]] = row
+        return [found[rid] for rid in rids if rid in found]
 
     def count_runs(
         self,
