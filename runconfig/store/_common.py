@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta, timezone
 from itertools import chain
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runconfig._entries import REMOVED, Change, RunTrees, dumps, entries_at, loads, run_trees
 from runconfig._paths import format_path, format_segment, format_segments
@@ -47,8 +47,10 @@ from runconfig.store._sql import (
     run_values,
     tree_rows,
 )
-from runconfig.store._sweeps import SweepRecords
 from runconfig.store.base import FileRecord, OrderKey, RunData, RunStore, SqlFragment
+
+if TYPE_CHECKING:
+    from runconfig.store._sweeps import SweepRecords
 
 __all__ = ["SqlStore", "migrate", "now", "process_start_token", "schema_is_current"]
 
@@ -649,7 +651,9 @@ class SqlStore(RunStore):
     def sweeps(self) -> SweepRecords:
         """The sweeps kept in this store, and their trials."""
         records: SweepRecords | None = self.__dict__.get("_sweep_records")
-        if records is None:
+        if records is None:  # imported here: most processes that open a store never sweep
+            from runconfig.store._sweeps import SweepRecords
+
             records = self.__dict__["_sweep_records"] = SweepRecords(self)
         return records
 

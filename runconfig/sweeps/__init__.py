@@ -10,10 +10,8 @@ See docs/sweeps.md.
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from runconfig.errors import SweepError, did_you_mean
@@ -78,6 +76,8 @@ def sweep(
 
     if (sweep_config is None) == (sweep is None):
         raise SweepError("sweep() takes one sweep config: a dict, or the path of a YAML/JSON file")
+    import secrets
+
     spec = load_spec(sweep_config if sweep_config is not None else sweep)  # type: ignore[arg-type]
     for warning in spec.warnings:
         print(f"runconfig sweep: {warning}", file=sys.stderr)
@@ -180,16 +180,24 @@ def control(sweep_id: str, action: str, *, store: str | os.PathLike[str] | None 
         st.close()
 
 
-@dataclass
 class SweepStatus:
     """A sweep, its trials' counts per state, and its runs best first."""
 
-    sweep: SweepData
-    counts: dict[str, int]
-    trials: list[TrialData]
-    runs: list[RunRecord]
-    metric: str | None
-    goal: str
+    def __init__(
+        self,
+        sweep: SweepData,
+        counts: dict[str, int],
+        trials: list[TrialData],
+        runs: list[RunRecord],
+        metric: str | None,
+        goal: str,
+    ) -> None:
+        self.sweep = sweep
+        self.counts = counts
+        self.trials = trials
+        self.runs = runs
+        self.metric = metric
+        self.goal = goal
 
     @property
     def best(self) -> RunRecord | None:

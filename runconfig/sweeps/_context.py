@@ -10,28 +10,38 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Trial", "current", "of_process"]
 
 
-@dataclass
 class Trial:
-    """A trial as the run that records it needs it."""
+    """A trial as the run that records it needs it.
 
-    sweep: str
-    project: str | None
-    run_id: str | None
-    params: dict[str, Any] | None
-    """The values (None: a program trial reads them from the environment, as before)."""
-    store: str | None = None
-    """Where the sweep is: its runs go there."""
-    stop: threading.Event = field(default_factory=threading.Event)
-    """Set by the agent when the trial must stop: the run's next ``log()`` raises."""
-    reason: str = ""
-    used: bool = False
-    """Whether a run took ``run_id`` already (a second ``init()`` in a trial gets a new id)."""
+    ``params``: the values (None: a program trial reads them from the environment);
+    ``store``: where the sweep is (its runs go there); ``stop``: set by the agent when the
+    trial must stop (the run's next ``log()`` raises); ``used``: whether a run took
+    ``run_id`` already (a second ``init()`` in a trial gets a new id).
+    """
+
+    __slots__ = ("params", "project", "reason", "run_id", "stop", "store", "sweep", "used")
+
+    def __init__(
+        self,
+        sweep: str,
+        project: str | None,
+        run_id: str | None,
+        params: dict[str, Any] | None,
+        store: str | None = None,
+    ) -> None:
+        self.sweep = sweep
+        self.project = project
+        self.run_id = run_id
+        self.params = params
+        self.store = store
+        self.stop = threading.Event()
+        self.reason = ""
+        self.used = False
 
 
 current: Trial | None = None
