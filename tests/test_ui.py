@@ -289,7 +289,16 @@ def test_sweeps_view_lists_each_sweep_with_its_progress_and_best_run(
         page = client.get("/sweeps")
     assert "my sweep" in page.text and "3 finished" in page.text
     assert "loss = 1.0" in page.text
-    assert "run.sweep" in page.text  # its link: the runs of the sweep, with their chart
+    assert f'href="/sweep/{sweep_id}"' in page.text
+    with TestClient(create_app(store_location)) as client:
+        moved = client.get(f"/sweep/{sweep_id}", follow_redirects=False)
+        assert moved.status_code == 303 and "sweep=" in moved.headers["location"]
+        runs = client.get(moved.headers["location"])
+        assert client.get("/sweep/nope").status_code == 404
+    # The sweep's runs, best first by its metric, its progress above them.
+    assert "Sweep my sweep" in runs.text and "3 of 3" in runs.text
+    xs = [float(x) for x in cells(runs.text, header_keys(runs.text).index("config.x"))]
+    assert xs == [1.0, 2.0, 3.0]
 
 
 def test_a_running_run_s_new_values_come_from_the_live_endpoint(store_location: str) -> None:

@@ -118,7 +118,15 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         with page.lock:
             table = _data.runs_table(api, project, where, order, cols, _int(params.get("page"), 1))
         metric = params.get("metric") or (table.metrics[0] if table.metrics else "")
+        sweep = None
+        if params.get("sweep"):
+            with page.lock:
+                found = api._store.sweeps.get(params["sweep"])
+                if found is not None:
+                    counts = api._store.sweeps.counts([found.id])[found.id]
+                    sweep = {"sweep": found, "counts": counts}
         context = {
+            "sweep": sweep,
             "params": params,
             "table": table,
             "project": project or "",
@@ -260,6 +268,22 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
             found = [_status(store, s, api._location) for s in store.sweeps.find()]
         return page.render("sweeps.html", sweeps=found)
 
+    async def sweep_view(request: Request) -> Response:
+        """A sweep's runs, its progress above them: the runs view of ``run.sweep == ID``."""
+        with page.lock:
+            found = api._store.sweeps.get(request.path_params["sweep_id"])
+        if found is None:
+            return page.render("missing.html", status=404, what="sweep",
+                               name=request.path_params["sweep_id"])  # fmt: skip
+        metric = found.spec.get("metric") if isinstance(found.spec.get("metric"), dict) else {}
+        name = str((metric or {}).get("name") or "")
+        goal = "-" if (metric or {}).get("goal") == "maximize" else ""
+        query = 'run.sweep == "' + found.id.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        target = _data.link("/", {"project": found.project, "q": query, "metric": name,
+                                  "order": f"{goal}summary.{name}" if name else "",
+                                  "sweep": found.id})  # fmt: skip
+        return RedirectResponse(target, status_code=303)
+
     async def favicon(request: Request) -> Response:
         return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
 
@@ -270,6 +294,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         Route("/run/{run_id}/{action}", edit, methods=["POST"]),
         Route("/compare", compare_view),
         Route("/sweeps", sweeps_view),
+        Route("/sweep/{sweep_id}", sweep_view),
         Route("/api/axes", axes_api),
         Route("/api/importance", importance_api),
         Route("/api/run/{run_id}/live", live_api),
