@@ -354,7 +354,8 @@ def _shown(tree: dict[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class SweepRecord:
     """A sweep read back (:meth:`Api.sweep`): ``config`` is its file as parsed, ``runs``
-    its runs best first by its metric, ``counts`` its trials per state."""
+    its runs best first by ``metric`` (empty when read without them), ``counts`` its
+    trials per state; ``total`` a grid's size, ``run_cap`` the file's."""
 
     id: str
     name: str | None
@@ -364,12 +365,24 @@ class SweepRecord:
     config: dict[str, Any]
     runs: RunList
     counts: dict[str, int]
+    seed: int = 0
+    total: int | None = None
+    run_cap: int | None = None
+    metric: str | None = None
+    goal: str = "minimize"
     _best: RunRecord | None = field(default=None, repr=False)
 
     def best_run(self, order: str | None = None) -> RunRecord | None:
         """The run with the best value of the sweep's metric (None before one has it).
         ``order`` is wandb's and ignored: the metric's goal decides."""
         return self._best
+
+    def metric_of(self, run: RunRecord) -> float | None:
+        """The run's value of the sweep's metric, if it is a number."""
+        value = run.summary.get(self.metric) if self.metric else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+            return float(value)
+        return None
 
 
 class RunList(Sequence[RunRecord]):
@@ -831,23 +844,28 @@ class Api:
         """``(project, number of runs, newest run's start)`` for each project, by name."""
         return self._store.projects()
 
-    def sweep(self, path: str) -> SweepRecord:
+    def sweep(self, path: str, *, runs: bool = True) -> SweepRecord:
         """A sweep by id (or wandb's ``entity/project/id``): its file, state and runs, best
-        first by its metric (wandb's ``Api().sweep``)."""
-        from runconfig.sweeps import _find, _status
+        first by its metric (wandb's ``Api().sweep``); ``runs=False`` reads no run."""
+        from runconfig.sweeps import _find
 
-        found = _status(self._store, _find(self._store, path), self._location)
+        return self._sweep_record(_find(self._store, path), runs)
+
+    def sweeps(self, project: str | None = None, *, runs: bool = True) -> list[SweepRecord]:
+        """Every sweep (of ``project``), newest first, as :meth:`sweep` reads one."""
+        return [self._sweep_record(found, runs) for found in self._store.sweeps.find(project)]
+
+    def _sweep_record(self, found: Any, runs: bool) -> SweepRecord:
+        from runconfig.sweeps import _status
+
+        status = _status(self._store, found, self._location, runs=runs)
+        data = status.sweep
         return SweepRecord(
-            id=found.sweep.id,
-            name=found.sweep.name,
-            project=found.sweep.project,
-            state=found.sweep.state,
-            method=found.sweep.method,
-            config=found.sweep.spec,
-            runs=RunList(found.runs),
-            counts=found.counts,
-            _best=found.best,
-        )
+            id=data.id, name=data.name, project=data.project, state=data.state,
+            method=data.method, config=data.spec, runs=RunList(status.runs),
+            counts=status.counts, seed=data.seed, total=data.total, run_cap=data.run_cap,
+            metric=status.metric, goal=status.goal, _best=status.best,
+        )  # fmt: skip
 
     def run(
         self, id_or_name: str, project: str | None = None, *, timeout: float | None = None

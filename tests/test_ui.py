@@ -342,3 +342,54 @@ def test_pages_of_runs_are_the_sorted_runs_cut_in_pieces(filled: str, order: str
         assert api.count(project="p") == len(whole) == 61
         with pytest.raises(ValueError, match="offset"):
             api.runs(offset=-1)
+
+
+def test_importance_without_numpy_gives_numpy_s_answer(
+    filled: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without numpy the page computes the same statistics in Python (ties and gaps alike).
+    from runconfig.ui._data import importance
+
+    runs = [make_run(2000 + i, project="n",
+                     config={"a": i % 7, "b": (i * 13) % 5 * 0.5, "c": ["x", "y"][i % 2],
+                             **({"gap": i} if i % 3 else {})},
+                     summary={"m": (i % 7) * 2 + (i % 2)})
+            for i in range(200)]  # fmt: skip
+    st = open_store(filled)
+    st.bulk_insert(runs)
+    st.close()
+    with runconfig.Api(filled) as api:
+        records = list(api.runs(project="n"))
+    with_numpy = importance(records, "m")
+    monkeypatch.setitem(__import__("sys").modules, "numpy", None)
+    without = importance(records, "m")
+    assert [r["key"] for r in without] == [r["key"] for r in with_numpy]
+    for a, b in zip(with_numpy, without, strict=True):
+        for field in ("spearman", "explained"):
+            if a[field] is None:
+                assert b[field] is None
+            else:
+                assert b[field] == pytest.approx(a[field], abs=1e-9), (a, b)
+
+
+def test_the_lean_read_gives_what_records_give_for_ended_and_running_runs(
+    store_location: str,
+) -> None:
+    ended = runconfig.init(store=store_location, project="lean",
+                           config={"lr": 0.1, "opt": {"name": "adam"}, "_hidden": 1})  # fmt: skip
+    ended.log({"loss": 0.5})
+    ended.finish()
+    running = runconfig.init(store=store_location, project="lean", config={"lr": 0.2})
+    try:
+        running.log({"loss": 0.25})
+        with runconfig.Api(store_location) as api:
+            lean = {c.id: c for c in api.configs(project="lean", order="config.lr")}
+            records = list(api.runs(project="lean", order="config.lr"))
+        assert list(lean) == [r.id for r in records] == [ended.id, running.id]
+        for record in records:
+            assert lean[record.id].config == record.config  # hidden keys left out alike
+            assert lean[record.id].summary == record.summary
+            assert lean[record.id].name == record.name
+        assert lean[ended.id].config == {"lr": 0.1, "opt": {"name": "adam"}}
+    finally:
+        running.finish()

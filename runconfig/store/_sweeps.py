@@ -53,7 +53,6 @@ _TRIAL_COLUMNS = (
     "sweep, idx, attempt, state, params, run_id, agent, lease_until, stop, exit_code, reason, "
     "created_at, ended_at"
 )
-ENDED = ("finished", "failed", "crashed", "stopped", "canceled")
 
 
 @dataclass

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from runconfig.store import RunStore
     from runconfig.store._sweeps import SweepData, TrialData
 
-__all__ = ["SweepStatus", "agent", "control", "status", "sweep", "sweeps"]
+__all__ = ["SweepStatus", "agent", "control", "status", "sweep", "sweep_query", "sweeps"]
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _BIGINT = 2**62  # a grid bigger than this is never done: stored as "no end"
@@ -221,23 +221,27 @@ def _ranked(runs: list[RunRecord], metric: str | None, goal: str) -> list[RunRec
     return sorted(runs, key=key)
 
 
-def _status(st: RunStore, found: SweepData, location: str) -> SweepStatus:
+def _status(st: RunStore, found: SweepData, location: str, *, runs: bool = True) -> SweepStatus:
+    """The sweep's status; ``runs=False`` leaves its runs (and trials) unread."""
     from runconfig.api import RunRecord
 
     metric = found.spec.get("metric") if isinstance(found.spec.get("metric"), dict) else None
     name = metric.get("name") if metric else None
     goal = (metric.get("goal") if metric else None) or "minimize"
-    trials = st.sweeps.trials(found.id)
     counts = st.sweeps.counts([found.id])[found.id]
+    if not runs:
+        return SweepStatus(found, counts, [], [], name, goal)
     from runconfig.query import compile_query, parse_query
 
-    fragment = compile_query(parse_query(f"run.sweep == {_quote(found.id)}"), st.dialect)
-    runs = [RunRecord.from_data(d, location) for d in st.find_runs(where=fragment)]
-    return SweepStatus(found, counts, trials, _ranked(runs, name, goal), name, goal)
+    fragment = compile_query(parse_query(sweep_query(found.id)), st.dialect)
+    records = [RunRecord.from_data(d, location) for d in st.find_runs(where=fragment)]
+    trials = st.sweeps.trials(found.id)
+    return SweepStatus(found, counts, trials, _ranked(records, name, goal), name, goal)
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def sweep_query(sweep_id: str) -> str:
+    """The query of a sweep's runs: ``run.sweep == "k3x9q2ab"``."""
+    return 'run.sweep == "' + sweep_id.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def status(sweep_id: str, *, store: str | os.PathLike[str] | None = None) -> SweepStatus:

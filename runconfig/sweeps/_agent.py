@@ -317,7 +317,6 @@ class Agent:
             )  # fmt: skip
         except OSError as e:
             return "failed", None, f"could not start {command[0]!r}: {e.strerror or e}"
-        watch.proc = proc
         watch.start()
         signalled_at: float | None = None
         try:
@@ -377,7 +376,6 @@ class _Watch:
         self.ctx = ctx
         self.lost = False
         self.canceled = False
-        self.proc: subprocess.Popen[Any] | None = None
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="runconfig-agent", daemon=True)
         self._next_rule = 0.0

@@ -61,14 +61,6 @@ def _distribution(param: Param) -> Any:
     return FloatDistribution(_EDGE, 1 - _EDGE)
 
 
-def _round(value: float, q: Any) -> Any:
-    rounded = round(value / q) * q
-    if isinstance(q, int):
-        return int(rounded)
-    digits = max(0, -math.floor(math.log10(abs(q)))) + 6 if q else 6
-    return round(rounded, min(digits, 15))
-
-
 def _to_value(param: Param, raw: Any) -> Any:
     """The parameter's value for Optuna's suggestion ``raw``."""
     law, a = param.distribution, param.args
@@ -83,11 +75,7 @@ def _to_value(param: Param, raw: Any) -> Any:
         value = statistics.NormalDist(a["mu"], a["sigma"]).inv_cdf(value)
     elif law in ("log_normal", "q_log_normal"):
         value = math.exp(statistics.NormalDist(a["mu"], a["sigma"]).inv_cdf(value))
-    if law.startswith("q_"):
-        value = _round(value, a["q"])
-        if "min" in a and "max" in a and not law.startswith("q_log_uniform"):
-            value = min(max(value, a["min"]), a["max"])
-    return value
+    return param.quantize(value) if law.startswith("q_") else value
 
 
 def _to_raw(param: Param, value: Any) -> Any | None:

@@ -156,7 +156,7 @@ class Param:
         else:  # the laws between min and max
             x = _clip(self._draw_bounded(rng), *self._bounds())
         if law.startswith("q_"):
-            return self._to_q(x)
+            return self.quantize(x)
         return x
 
     def describe(self) -> str:
@@ -236,8 +236,9 @@ class Param:
         # inv_log_uniform_values
         return 1.0 / math.exp(rng.uniform(math.log(1.0 / high), math.log(1.0 / low)))
 
-    def _to_q(self, x: float) -> Any:
-        """``x`` rounded to a multiple of q (an int when q is one), kept in the law's range."""
+    def quantize(self, x: float) -> Any:
+        """``x`` rounded to a multiple of q (an int when q is one), kept in the law's range
+        (the ``q_`` laws' last step; bayes applies it to Optuna's suggestions too)."""
         q = self.args["q"]
         k = round(x / q)
         if self.distribution not in ("q_normal", "q_log_normal"):

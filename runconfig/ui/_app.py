@@ -31,8 +31,17 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runconfig._paths import format_path
-from runconfig.api import Api, RunConfig, RunNotFoundError, RunRecord, _collector_paused, flatten
+from runconfig.api import (
+    Api,
+    RunConfig,
+    RunNotFoundError,
+    RunRecord,
+    SweepRecord,
+    _collector_paused,
+    flatten,
+)
 from runconfig.errors import QueryError, RunconfigError
+from runconfig.sweeps import sweep_query
 from runconfig.ui import _data
 
 __all__ = ["CSP", "build"]
@@ -118,13 +127,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         with page.lock:
             table = _data.runs_table(api, project, where, order, cols, _int(params.get("page"), 1))
         metric = params.get("metric") or (table.metrics[0] if table.metrics else "")
-        sweep = None
-        if params.get("sweep"):
-            with page.lock:
-                found = api._store.sweeps.get(params["sweep"])
-                if found is not None:
-                    counts = api._store.sweeps.counts([found.id])[found.id]
-                    sweep = {"sweep": found, "counts": counts}
+        sweep = _sweep(params["sweep"]) if params.get("sweep") else None
         context = {
             "sweep": sweep,
             "params": params,
@@ -260,28 +263,28 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
             params={"run": ",".join(ids), **({"all": "1"} if show_all else {})},
         )  # fmt: skip
 
-    async def sweeps_view(request: Request) -> Response:
-        from runconfig.sweeps import _status
+    def _sweep(sweep_id: str) -> SweepRecord | None:
+        try:
+            with page.lock:
+                return api.sweep(sweep_id, runs=False)
+        except RunconfigError:
+            return None
 
+    async def sweeps_view(request: Request) -> Response:
         with page.lock:
-            store = api._store
-            found = [_status(store, s, api._location) for s in store.sweeps.find()]
+            found = api.sweeps()
         return page.render("sweeps.html", sweeps=found)
 
     async def sweep_view(request: Request) -> Response:
         """A sweep's runs, its progress above them: the runs view of ``run.sweep == ID``."""
-        with page.lock:
-            found = api._store.sweeps.get(request.path_params["sweep_id"])
+        found = _sweep(request.path_params["sweep_id"])
         if found is None:
             return page.render("missing.html", status=404, what="sweep",
                                name=request.path_params["sweep_id"])  # fmt: skip
-        metric = found.spec.get("metric") if isinstance(found.spec.get("metric"), dict) else {}
-        name = str((metric or {}).get("name") or "")
-        goal = "-" if (metric or {}).get("goal") == "maximize" else ""
-        query = 'run.sweep == "' + found.id.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        target = _data.link("/", {"project": found.project, "q": query, "metric": name,
-                                  "order": f"{goal}summary.{name}" if name else "",
-                                  "sweep": found.id})  # fmt: skip
+        order = f"{'-' if found.goal == 'maximize' else ''}summary.{found.metric}"
+        view = {"project": found.project, "q": sweep_query(found.id), "sweep": found.id,
+                "metric": found.metric or "", "order": order if found.metric else ""}  # fmt: skip
+        target = _data.link("/", view)
         return RedirectResponse(target, status_code=303)
 
     async def favicon(request: Request) -> Response:

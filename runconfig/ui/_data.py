@@ -3,6 +3,7 @@ columns of the parallel coordinates and the parameter importance. No HTML here."
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -336,7 +337,7 @@ def _np_key(np: Any, key: str, xs: list[Any], ys: Any, kinds: set[type]) -> dict
         a -= a.mean()
         b -= b.mean()
         denominator = float(np.sqrt((a * a).sum() * (b * b).sum()))
-        rho = float((a * b).sum()) / denominator if denominator else None
+        rho = float((a * b).sum()) / denominator if denominator else None  # Spearman's rho
     explained = None
     if len(x) >= 2:
         edges = np.unique(np.quantile(x, np.linspace(0.1, 0.9, 9)))
@@ -367,17 +368,6 @@ def _ranks(values: list[float]) -> list[float]:
 
 
 def _spearman(xs: list[float], ys: list[float]) -> float | None:
-    try:  # numpy, where the machine has it (most ML machines do): ~10x faster
-        import numpy as np
-    except ImportError:
-        pass
-    else:
-        a = _np_ranks(np.asarray(xs, dtype=float))
-        b = _np_ranks(np.asarray(ys, dtype=float))
-        a -= a.mean()
-        b -= b.mean()
-        denominator = float(np.sqrt((a * a).sum() * (b * b).sum()))
-        return float((a * b).sum()) / denominator if denominator else None
     rx, ry = _ranks(xs), _ranks(ys)
     n = len(rx)
     mx, my = sum(rx) / n, sum(ry) / n
@@ -406,20 +396,26 @@ def _np_ranks(values: Any) -> Any:
     return ranks
 
 
-def _bins(kept: list[tuple[float, float]], count: int = 10) -> list[list[float]]:
-    ordered = sorted(kept)
-    if not ordered:
+def _bins(kept: list[tuple[float, float]]) -> list[list[float]]:
+    """The metric values of ``(x, metric)`` pairs grouped by the decile intervals of x
+    (equal values in one bin): what :func:`_np_key` does with numpy, in Python."""
+    if not kept:
         return []
-    size = max(1, math.ceil(len(ordered) / count))
-    groups: list[list[float]] = []
-    i = 0
-    while i < len(ordered):
-        j = min(i + size, len(ordered))
-        while j < len(ordered) and ordered[j][0] == ordered[j - 1][0]:
-            j += 1  # equal values stay in one bin
-        groups.append([y for _, y in ordered[i:j]])
-        i = j
-    return groups
+    xs = sorted(x for x, _ in kept)
+    edges = sorted({_quantile(xs, k / 10) for k in range(1, 10)})
+    groups: dict[int, list[float]] = {}
+    for x, y in kept:
+        groups.setdefault(bisect.bisect_right(edges, x), []).append(y)
+    return list(groups.values())
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    """numpy's default (linear) quantile of sorted values, to the same last bit."""
+    position = q * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    a, b, t = ordered[low], ordered[high], position - low
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
 
 
 def _eta2(groups: list[list[float]], ys: list[float]) -> float | None:
