@@ -74,14 +74,8 @@ class RunSelect:
         """Run rows (``RUN_SELECT``, or the columns ``select`` names) matching, sorted and
         cut as ``find_runs`` says."""
         ph = self._ph
-        conds: list[str] = []
-        params: list[Any] = []
-        if project is not None:
-            conds.append(f"r.project = {ph}")
-            params.append(project)
+        conds, params = self._filter(project, where)
         if where is not None:
-            conds.append(f"({where.sql})")
-            params.extend(where.params)
             rare = self._starting_runs(where.narrowing, limit)
             if rare is not None:
                 # Few runs can match: test only those, then sort them (no index walk).
@@ -132,8 +126,10 @@ class RunSelect:
             [*join_params, first.section, first.path, *params],
         )
 
-    def count(self, project: str | None, where: SqlFragment | None) -> int:
-        """How many runs match."""
+    def _filter(
+        self, project: str | None, where: SqlFragment | None
+    ) -> tuple[list[str], list[Any]]:
+        """The conditions (and their parameters) of a project and a query."""
         conds: list[str] = []
         params: list[Any] = []
         if project is not None:
@@ -142,6 +138,11 @@ class RunSelect:
         if where is not None:
             conds.append(f"({where.sql})")
             params.extend(where.params)
+        return conds, params
+
+    def count(self, project: str | None, where: SqlFragment | None) -> int:
+        """How many runs match."""
+        conds, params = self._filter(project, where)
         sql = "SELECT COUNT(*) FROM rc_runs r" + (" WHERE " + " AND ".join(conds) if conds else "")
         return int(self._execute(sql, params).fetchone()[0])
 
