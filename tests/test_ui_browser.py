@@ -368,6 +368,7 @@ def test_the_sweeps_view(tmp_path: Path, open_page: Any) -> None:
         page = open_page().page
         page.goto(server.url + "/sweeps")
         assert sweep_id in page.inner_text("#sweeps")
+        page.screenshot(path=tmp_path / "sweeps-list.png", full_page=True)
         page.click(f"text={sweep_id}")
         page.wait_for_selector("#runs tbody tr")
         assert page.locator("#runs tbody tr").count() == 2
