@@ -18,7 +18,8 @@ Figures, each beside a baseline measured in the same run:
   median of 3 page loads, floor 300 ms each; baseline: the same canvas cleared and
   filled once (what any draw costs);
 - parameter importance for a metric at 10,000 runs (``/api/importance``, the runs read
-  included), median of 5, floor 100 ms; baseline: reading the 10,000 runs alone.
+  included), median of 5, floor 100 ms, SQLite and PostgreSQL; baseline: reading the
+  10,000 runs alone as records.
 """
 
 from __future__ import annotations
@@ -194,7 +195,7 @@ def browser_rows(location: str) -> list[Row]:
     ]  # fmt: skip
 
 
-def importance_row(location: str) -> Row:
+def importance_row(location: str, engine: str) -> Row:
     from starlette.testclient import TestClient
 
     from runconfig.ui import create_app
@@ -205,7 +206,7 @@ def importance_row(location: str) -> Row:
         ours = _timed(lambda: client.get(query), 5)
         base = _timed(lambda: api.runs(project="nine", limit=20_000), 5)
     return Row(
-        f"parameter importance, {runs:,} runs (reading them included)",
+        f"parameter importance, {runs:,} runs (reading them included), {engine}",
         ours,
         base,
         "reading the runs alone",
@@ -250,17 +251,23 @@ def main() -> None:
                 st.bulk_insert(make_runs(args.runs))
                 st.close()
                 rows.append(page_row(pg_location, "PostgreSQL", args.runs))
+                st = open_store(pg_location)
+                st.bulk_insert(nine_axes(10_000))
+                st.close()
+                importance_pg = importance_row(pg_location, "PostgreSQL")
             finally:
                 drop()
         else:
             rows.append(Row("runs page, PostgreSQL", None, note="no PostgreSQL server"))
+            importance_pg = Row("parameter importance, PostgreSQL", None, note="no server")
         rows.append(bytes_row(location))
         small = os.path.join(tmp, "small.db")
         st = open_store(small)
         st.bulk_insert(nine_axes(10_000))
         st.close()
         rows += browser_rows(small)
-        rows.append(importance_row(small))
+        rows.append(importance_row(small, "SQLite"))
+        rows.append(importance_pg)
     print_table("Issue 14: the web page", rows)
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any, NamedTuple
@@ -54,9 +55,11 @@ __all__ = [
     "entries",
     "entries_at",
     "entry",
+    "is_hidden",
     "kind_of",
     "loads",
     "postgres_text",
+    "without_hidden",
 ]
 
 
@@ -72,6 +75,16 @@ class _Removed:
 
 REMOVED: Any = _Removed()
 """The value of a :class:`Change` that deletes the key at its path."""
+
+is_hidden: Callable[[str], bool] = operator.methodcaller("startswith", "_")
+"""A hidden top-level key (``_wandb``...): kept in the store, left out of what is read back."""
+
+
+def without_hidden(tree: dict[str, Any]) -> dict[str, Any]:
+    """``tree`` without its hidden top-level keys (itself when it has none)."""
+    if any(map(is_hidden, tree)):
+        return {k: v for k, v in tree.items() if not is_hidden(k)}
+    return tree
 
 
 class Change(NamedTuple):

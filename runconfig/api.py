@@ -15,13 +15,13 @@ import contextlib
 import functools
 import gc
 import json
-import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
+from runconfig._entries import without_hidden
 from runconfig._paths import format_path, format_segment
 from runconfig.errors import ConfigValueError, QueryError, RunconfigError, StoreError, did_you_mean
 from runconfig.store import (
@@ -150,8 +150,7 @@ class RunRecord:
         values["store"] = store
         for name in ("config", "origins", "descs"):
             tree = values[name]
-            if any(map(_hidden, tree)):
-                values[name] = {k: v for k, v in tree.items() if not k.startswith("_")}
+            values[name] = without_hidden(tree)
         if data.history is not None:
             values["history"] = History(data.history, run_dir(data, store))
         record = object.__new__(cls)
@@ -262,9 +261,6 @@ class RunRecord:
         return f"<RunRecord {self.name} ({self.id}) project={self.project!r} state={self.state}>"
 
 
-_hidden = operator.methodcaller("startswith", "_")  # a hidden key, left out of a record
-
-
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused while runs are read back: they are
@@ -341,14 +337,6 @@ class RunConfig(NamedTuple):
     name: str
     config: dict[str, Any]
     summary: dict[str, Any]
-
-
-def _shown(tree: dict[str, Any]) -> dict[str, Any]:
-    return (
-        {k: v for k, v in tree.items() if not k.startswith("_")}
-        if any(map(_hidden, tree))
-        else tree
-    )
 
 
 @dataclass(frozen=True)
@@ -824,10 +812,7 @@ class Api:
             found = self._store.find_trees(
                 project=project, where=fragment, order=keys, limit=limit, timeout=timeout
             )
-            return [
-                RunConfig(ident, name, _shown(config), summary)
-                for ident, name, config, summary in found
-            ]
+            return list(map(RunConfig._make, found))
 
     def count(
         self, project: str | None = None, where: str | None = None, *, timeout: float | None = None

@@ -393,3 +393,9 @@ def test_the_lean_read_gives_what_records_give_for_ended_and_running_runs(
         assert lean[ended.id].config == {"lr": 0.1, "opt": {"name": "adam"}}
     finally:
         running.finish()
+    # Every run ended (their documents alone are read): the same, hidden keys left out.
+    with runconfig.Api(store_location) as api:
+        lean = {c.id: c for c in api.configs(project="lean")}
+        assert lean[ended.id].config == {"lr": 0.1, "opt": {"name": "adam"}}
+        assert lean[running.id].config == {"lr": 0.2}
+        assert lean[running.id].summary["loss"] == 0.25

@@ -25,7 +25,17 @@ from itertools import chain
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from runconfig._entries import REMOVED, Change, RunTrees, dumps, entries_at, loads, run_trees
+from runconfig._entries import (
+    REMOVED,
+    Change,
+    RunTrees,
+    dumps,
+    entries_at,
+    is_hidden,
+    loads,
+    run_trees,
+    without_hidden,
+)
 from runconfig._paths import format_path, format_segment, format_segments
 from runconfig.errors import StoreError, UsageValueError
 from runconfig.store import schema
@@ -781,21 +791,32 @@ class SqlStore(RunStore):
         limit: int | None = None,
         timeout: float | None = None,
     ) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
-        """``(id, name, config, summary)`` of the runs :meth:`find_runs` would give: the
-        lean read behind charts of thousands of runs (no records, no notes decoded)."""
+        """``(id, name, config, summary)`` of the runs :meth:`find_runs` would give, the
+        config without its hidden top-level keys (``_wandb``...): the lean read behind
+        charts of thousands of runs (no records, no notes decoded)."""
         with self._guard("read runs"), self._reading(timeout):
             rows = self._select.rows(project, where, order, limit, _TREES_SELECT)
-            documented = [row for row in rows if row[3] is not None]
-            trees: dict[Any, tuple[dict[str, Any], dict[str, Any]]] = {}
-            if documented:
+            if all(row[3] is not None for row in rows):  # ended runs: their documents
+                configs = ",".join(row[3] for row in rows)
+                decoded = loads(f"[{configs},{','.join(row[4] for row in rows)}]")
+                trees = zip(decoded[: len(rows)], decoded[len(rows) :], strict=True)
+                hidden = '"_' in configs  # a key or a string starts with "_"
+            else:
+                hidden = True
+                built = self._trees([row[0] for row in rows if row[3] is None])
+                documented = [row for row in rows if row[3] is not None]
                 texts = [t for row in documented for t in row[3:5]]
                 decoded = loads("[" + ",".join(texts) + "]")
-                for i, row in enumerate(documented):
-                    trees[row[0]] = (decoded[2 * i], decoded[2 * i + 1])
-            built = [row[0] for row in rows if row[3] is None]
-            for rid, (config, summary, _, _) in self._trees(built).items():
-                trees[rid] = (config, summary)
-        return [(row[1], row[2], *trees.get(row[0], ({}, {}))) for row in rows]
+                by_rid = {row[0]: (decoded[2 * i], decoded[2 * i + 1])
+                          for i, row in enumerate(documented)}  # fmt: skip
+                by_rid.update((rid, (config, summary)) for rid, (config, summary, _, _)
+                              in built.items())  # fmt: skip
+                trees = (by_rid.get(row[0], ({}, {})) for row in rows)
+            out = [(row[1], row[2], *tree) for row, tree in zip(rows, trees, strict=True)]
+        if hidden:
+            out = [(i, n, without_hidden(c), s) if any(map(is_hidden, c)) else (i, n, c, s)
+                   for i, n, c, s in out]  # fmt: skip
+        return out
 
     def _rows_by_rid(self, rids: list[Any]) -> list[Row]:
         """The run rows of ``rids``, in that order."""

@@ -220,9 +220,12 @@ class RunStore(abc.ABC):
         limit: int | None = None,
         timeout: float | None = None,
     ) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
-        """``(id, name, config, summary)`` of the runs :meth:`find_runs` would give."""
+        """``(id, name, config, summary)`` of the runs :meth:`find_runs` would give, the
+        config without its hidden top-level keys."""
+        from runconfig._entries import without_hidden
+
         return [
-            (r.id, r.name, r.config, r.summary)
+            (r.id, r.name, without_hidden(r.config), r.summary)
             for r in self.find_runs(
                 project=project, where=where, order=order, limit=limit, timeout=timeout
             )

@@ -106,7 +106,15 @@ def _same_origin(request: Request) -> bool:
     return origin is not None and origin == own
 
 
+def _import_numpy() -> None:
+    with contextlib.suppress(ImportError):
+        import numpy  # noqa: F401
+
+
 def build(store: str | os.PathLike[str] | None) -> Starlette:
+    # The importance's statistics use numpy when it is there: imported while the server
+    # starts, not in the first request that needs it (~60 ms).
+    threading.Thread(target=_import_numpy, name="import numpy", daemon=True).start()
     page = _Page(store)
     api = page.api
 

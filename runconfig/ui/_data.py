@@ -8,6 +8,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 from urllib.parse import urlencode
 
@@ -191,11 +192,17 @@ def _config_columns(trees: list[dict[str, Any]]) -> dict[str, list[Any]]:
 
 
 def _columns_into(trees: list[Any], prefix: str, out: dict[str, list[Any]]) -> None:
-    keys = dict.fromkeys(k for tree in trees if tree for k in tree)
+    # Runs mostly share their keys: collect each distinct key order once, not each key.
+    shapes = dict.fromkeys(tuple(tree) for tree in trees if tree)
+    keys = dict.fromkeys(k for shape in shapes for k in shape)
+    everywhere = set.intersection(*map(set, shapes)) if len(shapes) and all(trees) else set()
     for key in keys:
-        column = [tree.get(key, MISSING) if tree else MISSING for tree in trees]
+        if key in everywhere:  # no run lacks it: read in C
+            column = list(map(itemgetter(key), trees))
+        else:
+            column = [tree.get(key, MISSING) if tree else MISSING for tree in trees]
         name = prefix + format_segment(key)
-        if any(type(v) is dict and v for v in column):
+        if dict in set(map(type, column)) and any(type(v) is dict and v for v in column):
             leaves = [MISSING if type(v) is dict and v else v for v in column]
             if any(v is not MISSING for v in leaves):
                 out[name] = leaves
@@ -264,93 +271,131 @@ def importance(runs: Sequence[RunRecord | RunConfig], metric: str) -> list[dict[
     share of the metric's variance explained by the key's binned means (10 quantile bins
     for numbers, one per value otherwise), sorted by that share."""
     path = parse_path(metric)
-    keep = []
-    ys: list[float] = []
-    top = path[0] if len(path) == 1 else None
-    for i, r in enumerate(runs):
-        m: Any = r.summary.get(top, MISSING) if top is not None else _leaf(r.summary, path)
-        if type(m) in _NUMBER_TYPES and math.isfinite(m):
-            keep.append(i)
-            ys.append(float(m))
+    if len(path) == 1:
+        found: list[Any] = [r.summary.get(path[0], MISSING) for r in runs]
+    else:
+        found = [_leaf(r.summary, path) for r in runs]
+    if set(map(type, found)) <= {float} and all(map(math.isfinite, found)):
+        chosen, ys = list(runs), found  # the usual case: every run has the metric
+    else:
+        keep = [i for i, m in enumerate(found) if type(m) in _NUMBER_TYPES and math.isfinite(m)]
+        chosen, ys = [runs[i] for i in keep], [float(found[i]) for i in keep]
     if len(ys) < 3:
         return []
-    columns = _config_columns([runs[i].config for i in keep])
-    np: Any
+    columns = _config_columns([r.config for r in chosen])
     try:
         import numpy as np
     except ImportError:
-        np = None
-    y_array = np.asarray(ys, dtype=float) if np is not None else None
-    out: list[dict[str, Any]] = []
-    for key, xs in columns.items():
-        kinds = set(map(type, xs))
-        numeric = bool(kinds & _NUMBER_TYPES) and kinds <= _NUMERIC_COLUMN
-        if numeric and np is not None and y_array is not None:
-            row = _np_key(np, key, xs, y_array, kinds)
-            if row is not None:
-                out.append(row)
-            continue
-        if not _varies(xs):
-            continue
-        rho = None
-        if numeric:
-            kept = [(float(x), y) for x, y in zip(xs, ys, strict=True)
-                    if x is not MISSING and x is not None]  # fmt: skip
-            if len(kept) >= 3:
-                rho = _spearman([x for x, _ in kept], [y for _, y in kept])
-            groups = _bins(kept)
-        else:
-            by: dict[Any, list[float]] = {}
-            for x, y in zip(xs, ys, strict=True):
-                label = x if isinstance(x, (str, int, float, bool)) or x is None else text_of(x)
-                by.setdefault((type(label), label), []).append(y)
-            groups = list(by.values())
-        out.append({"key": key, "spearman": rho, "explained": _eta2(groups, ys)})
+        out = [row for key, xs in columns.items() if (row := _py_key(key, xs, ys)) is not None]
+    else:
+        stats = _NpMetric(np, np.asarray(ys, dtype=float))
+        out = [row for key, xs in columns.items() if (row := stats.key(key, xs)) is not None]
     out.sort(key=lambda row: -float(row["explained"] or 0.0))
     return out
 
 
 _NUMBER_TYPES = {int, float}
 _NUMERIC_COLUMN = {int, float, type(None), type(MISSING)}
+_PLAIN = {str, bool, type(None)}
+"""Kinds of values that are their own label when a key holds no other kind."""
 
 
-def _np_key(np: Any, key: str, xs: list[Any], ys: Any, kinds: set[type]) -> dict[str, Any] | None:
-    """One numeric key's row of :func:`importance` with numpy (None: it does not vary)."""
-    if len(kinds) == len(kinds & _NUMBER_TYPES):  # no run lacks it
-        x = np.asarray(xs, dtype=float)
-        y = ys
-    else:
-        mask = np.fromiter((v is not MISSING and v is not None for v in xs), dtype=bool,
-                           count=len(xs))  # fmt: skip
-        x = np.asarray([v for v in xs if v is not MISSING and v is not None], dtype=float)
-        y = ys[mask]
-    finite = np.isfinite(x)
-    if not finite.all():
-        x, y = x[finite], y[finite]
-    same = len(x) < 2 or x.min() == x.max()
-    if same and len(x) == len(xs) and len(kinds & _NUMBER_TYPES) == 1:
-        return None  # every run has the same number: not an axis of the search
+def _is_numeric(kinds: set[type]) -> bool:
+    return bool(kinds & _NUMBER_TYPES) and kinds <= _NUMERIC_COLUMN
+
+
+def _label(value: Any) -> tuple[type, Any]:
+    """The group of a value of a categorical key (``1`` and ``True`` apart)."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return (type(value), value)
+    return (str, text_of(value))
+
+
+def _py_key(key: str, xs: list[Any], ys: list[float]) -> dict[str, Any] | None:
+    """One key's row of :func:`importance` in Python (no numpy; None: it does not vary)."""
+    if not _varies(xs):
+        return None
     rho = None
-    if len(x) >= 3:
-        a = _np_ranks(x)
-        b = _np_ranks(y)
-        a -= a.mean()
-        b -= b.mean()
-        denominator = float(np.sqrt((a * a).sum() * (b * b).sum()))
-        rho = float((a * b).sum()) / denominator if denominator else None  # Spearman's rho
-    explained = None
-    if len(x) >= 2:
-        edges = np.unique(np.quantile(x, np.linspace(0.1, 0.9, 9)))
-        groups = np.searchsorted(edges, x, side="right")
+    if _is_numeric(set(map(type, xs))):
+        kept = [(float(x), y) for x, y in zip(xs, ys, strict=True)
+                if x is not MISSING and x is not None]  # fmt: skip
+        if len(kept) >= 3:
+            rho = _spearman([x for x, _ in kept], [y for _, y in kept])
+        groups = _bins(kept)
+    else:
+        by: dict[Any, list[float]] = {}
+        for x, y in zip(xs, ys, strict=True):
+            by.setdefault(_label(x), []).append(y)
+        groups = list(by.values())
+    return {"key": key, "spearman": rho, "explained": _eta2(groups, ys)}
+
+
+class _NpMetric:
+    """The metric's values as numpy arrays, with its ranks worked out once for every key
+    that every run has."""
+
+    def __init__(self, np: Any, ys: Any) -> None:
+        self.np = np
+        self.ys = ys
+        self.mean = ys.mean()
+        self.total = float(((ys - self.mean) ** 2).sum())
+        self.ranks = _centred(_np_ranks(ys))
+
+    def key(self, key: str, xs: list[Any]) -> dict[str, Any] | None:
+        """One key's row of :func:`importance` (None: it does not vary)."""
+        np = self.np
+        kinds = set(map(type, xs))
+        if not _is_numeric(kinds):
+            if not _varies(xs):
+                return None
+            labels = xs if len(kinds) == 1 and kinds <= _PLAIN else list(map(_label, xs))
+            index = dict.fromkeys(labels)
+            for i, label in enumerate(index):
+                index[label] = i
+            codes = np.fromiter(map(index.__getitem__, labels), dtype=np.intp, count=len(xs))
+            return {"key": key, "spearman": None, "explained": self._explained(codes, self.ys)}
+        if kinds <= _NUMBER_TYPES:  # no run lacks it
+            x, y, y_ranks = np.asarray(xs, dtype=float), self.ys, self.ranks
+        else:
+            mask = np.fromiter((v is not MISSING and v is not None for v in xs), dtype=bool,
+                               count=len(xs))  # fmt: skip
+            x = np.asarray([v for v in xs if v is not MISSING and v is not None], dtype=float)
+            y, y_ranks = self.ys[mask], None
+        finite = np.isfinite(x)
+        if not finite.all():
+            x, y, y_ranks = x[finite], y[finite], None
+        same = len(x) < 2 or x.min() == x.max()
+        if same and len(x) == len(xs) and len(kinds & _NUMBER_TYPES) == 1:
+            return None  # every run has the same number: not an axis of the search
+        rho = None
+        if len(x) >= 3:
+            a = _centred(_np_ranks(x))
+            b = y_ranks if y_ranks is not None else _centred(_np_ranks(y))
+            denominator = float(np.sqrt((a * a).sum() * (b * b).sum()))
+            rho = float((a * b).sum()) / denominator if denominator else None  # Spearman's rho
+        explained = None
+        if len(x) >= 2:
+            edges = np.unique(np.quantile(x, np.linspace(0.1, 0.9, 9)))
+            explained = self._explained(np.searchsorted(edges, x, side="right"), y)
+        return {"key": key, "spearman": rho, "explained": explained}
+
+    def _explained(self, groups: Any, y: Any) -> float | None:
+        """The share of y's variance its group means explain (eta squared)."""
+        np = self.np
+        mean, total = (self.mean, self.total) if y is self.ys else (y.mean(), None)
+        if total is None:
+            total = float(((y - mean) ** 2).sum())
+        if not total:
+            return None
         counts = np.bincount(groups)
         sums = np.bincount(groups, weights=y)
-        mean = y.mean()
-        total = float(((y - mean) ** 2).sum())
-        if total:
-            used = counts > 0
-            explained = float((counts[used] * (sums[used] / counts[used] - mean) ** 2).sum())
-            explained /= total
-    return {"key": key, "spearman": rho, "explained": explained}
+        used = counts > 0
+        return float((counts[used] * (sums[used] / counts[used] - mean) ** 2).sum()) / total
+
+
+def _centred(ranks: Any) -> Any:
+    ranks -= ranks.mean()
+    return ranks
 
 
 def _ranks(values: list[float]) -> list[float]:
@@ -383,7 +428,7 @@ def _np_ranks(values: Any) -> Any:
     """Average ranks (ties share theirs), as numpy arrays."""
     import numpy as np
 
-    order = np.argsort(values, kind="mergesort")
+    order = np.argsort(values)  # ties get their mean rank below: no need for a stable sort
     ranks = np.empty(len(values), dtype=float)
     ranks[order] = np.arange(len(values), dtype=float)
     sorted_values = values[order]
