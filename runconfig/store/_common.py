@@ -799,7 +799,9 @@ class SqlStore(RunStore):
             if all(row[3] is not None for row in rows):  # ended runs: their documents
                 configs = ",".join(row[3] for row in rows)
                 decoded = loads(f"[{configs},{','.join(row[4] for row in rows)}]")
-                trees = zip(decoded[: len(rows)], decoded[len(rows) :], strict=True)
+                trees: Iterable[tuple[Any, Any]] = zip(
+                    decoded[: len(rows)], decoded[len(rows) :], strict=True
+                )
                 hidden = '"_' in configs  # a key or a string starts with "_"
             else:
                 hidden = True
