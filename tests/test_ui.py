@@ -399,3 +399,5 @@ def test_the_lean_read_gives_what_records_give_for_ended_and_running_runs(
         assert lean[ended.id].config == {"lr": 0.1, "opt": {"name": "adam"}}
         assert lean[running.id].config == {"lr": 0.2}
         assert lean[running.id].summary["loss"] == 0.25
+        assert api.configs(project="no such project") == []
+        assert api.configs(project="lean", where="lr > 1") == []

@@ -796,6 +796,8 @@ class SqlStore(RunStore):
         charts of thousands of runs (no records, no notes decoded)."""
         with self._guard("read runs"), self._reading(timeout):
             rows = self._select.rows(project, where, order, limit, _TREES_SELECT)
+            if not rows:
+                return []
             if all(row[3] is not None for row in rows):  # ended runs: their documents
                 configs = ",".join(row[3] for row in rows)
                 decoded = loads(f"[{configs},{','.join(row[4] for row in rows)}]")
