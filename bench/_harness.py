@@ -205,9 +205,18 @@ def worker(
 
     Each peer runs in a process of its own, so that one library's imports, threads and
     atexit hooks cannot slow down or break another's figures. None if it fails.
+    ``RUNCONFIG_PEER_PYTHON``: the interpreter to run it with (a virtualenv holding the
+    peers, e.g. MLflow, apart from the test environment); runconfig is then imported from
+    this checkout.
     """
-    argv = [sys.executable, script, "--worker", name, *args]
+    python = os.environ.get("RUNCONFIG_PEER_PYTHON") or sys.executable
+    argv = [python, script, "--worker", name, *args]
     full_env = child_env(env)
+    if python != sys.executable:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        full_env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (root, full_env.get("PYTHONPATH", "")) if p
+        )
     try:
         done = subprocess.run(
             argv, env=full_env, cwd=cwd, capture_output=True, text=True, timeout=timeout

@@ -168,7 +168,9 @@ def _mlflow_populate(uri: str, count: int) -> None:
         client.set_terminated(made.info.run_id)
 
 
-def mlflow_worker(cache: str, count: int) -> None:
+def mlflow_db(cache: str, count: int) -> tuple[str, float]:
+    """MLflow's SQLite database of ``make_runs(count)`` (built once, then kept in
+    ``cache``) and the seconds its logging took."""
     import mlflow
 
     db = os.path.join(cache, f"mlflow-{mlflow.__version__}-{count}.db")
@@ -182,7 +184,13 @@ def mlflow_worker(cache: str, count: int) -> None:
             f.write(str(time.perf_counter() - t))
         shutil.move(part, db)
     with open(f"{db}.seconds") as f:
-        populated = float(f.read())
+        return db, float(f.read())
+
+
+def mlflow_worker(cache: str, count: int) -> None:
+    import mlflow
+
+    db, populated = mlflow_db(cache, count)
     mlflow.set_tracking_uri(f"sqlite:///{db}")
     experiment = mlflow.get_experiment_by_name("bench")
     assert experiment is not None, db

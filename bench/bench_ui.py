@@ -25,6 +25,7 @@ Figures, each beside a baseline measured in the same run:
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import random
@@ -38,7 +39,7 @@ import urllib.request
 import uuid
 from typing import Any
 
-from _harness import Floor, Row, child_env, min_median, print_table
+from _harness import Floor, Row, child_env, min_median, print_table, worker
 from _runs import make_runs
 
 import runconfig
@@ -47,6 +48,7 @@ from runconfig.store import RunData, open_store
 PG_URL = os.environ.get("RUNCONFIG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 CHROMIUM = os.environ.get("RUNCONFIG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 PAGE = "/?project=bench&order=summary.val_loss"
+CACHE = os.path.join(tempfile.gettempdir(), "runconfig-bench-cache")  # bench_query's too
 
 
 def _timed(fn: Any, repeat: int) -> float:
@@ -215,6 +217,89 @@ def importance_row(location: str, engine: str) -> Row:
     )
 
 
+# -- MLflow's page, in a process of its own -------------------------------------------------
+MLFLOW_SEARCH = {  # what MLflow's runs page posts when a metric's header is clicked
+    "filter": "",
+    "run_view_type": "ACTIVE_ONLY",
+    "max_results": 100,
+    "order_by": ["metrics.`val_loss` ASC"],
+}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _http(url: str, body: dict[str, Any] | None = None) -> bytes:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return bytes(response.read())
+
+
+def mlflow_page_worker(cache: str, count: int) -> None:
+    """MLflow's UI server over the same runs: the time of the search its runs page makes,
+    sorted by the metric (loopback HTTP, median of 7)."""
+    from _harness import emit
+    from bench_query import mlflow_db
+
+    db, _ = mlflow_db(cache, count)
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as artifacts:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{db}",
+             "--default-artifact-root", artifacts, "--host", "127.0.0.1", "--port", str(port),
+             "--workers", "1"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    _http(f"{base}/health")
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise RuntimeError("MLflow's server did not start") from None
+                    time.sleep(0.2)
+            got = json.loads(_http(f"{base}/ajax-api/2.0/mlflow/experiments/get-by-name"
+                                   "?experiment_name=bench"))  # fmt: skip
+            body = {**MLFLOW_SEARCH, "experiment_ids": [got["experiment"]["experiment_id"]]}
+            url = f"{base}/ajax-api/2.0/mlflow/runs/search"
+            found = json.loads(_http(url, body))["runs"]
+            best, median = min_median(lambda: _http(url, body), 7)
+            names = [run["info"]["run_name"] for run in found]
+            emit({"min": best, "median": median, "names": names})
+        finally:
+            os.killpg(server.pid, 15)
+            server.wait(30)
+
+
+def mlflow_row(location: str, count: int) -> Row:
+    """Ours on ``count`` runs beside MLflow's UI server on the same runs."""
+    row = page_row(location, "SQLite", count)
+    with runconfig.Api(location) as api:
+        ours = api.runs(project="bench", order="summary.val_loss", limit=50)
+    env = {"MLFLOW_ENABLE_ASYNC_LOGGING": "0", "MLFLOW_DISABLE_TELEMETRY": "true"}
+    out = worker(__file__, "mlflow", CACHE, str(count), env=env, timeout=3600)
+    row.baseline, row.baseline_name, row.floor = None, "", None
+    if out is None:
+        row.note = "MLflow: n/a (not installed or failed; RUNCONFIG_PEER_PYTHON names a venv)"
+        return row
+    same = [r.name for r in ours] == out["names"][:50]
+    row.baseline, row.baseline_name = out["median"], "MLflow's runs/search behind its page"
+    row.note = (
+        f"{row.note}; MLflow: its page's search (100 runs, loopback HTTP, no HTML), median "
+        f"of 7, min {out['min'] * 1e3:.0f} ms; {'the same' if same else 'DIFFERENT'} first 50 runs"
+    )
+    return row
+
+
 def _pg_location() -> tuple[str, Any] | None:
     try:
         import psycopg
@@ -233,8 +318,12 @@ def _pg_location() -> tuple[str, Any] | None:
 
 
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
+        mlflow_page_worker(sys.argv[3], int(sys.argv[4]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100_000)
+    parser.add_argument("--mlflow-runs", type=int, default=10_000)
     args = parser.parse_args()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -243,6 +332,11 @@ def main() -> None:
         st.bulk_insert(make_runs(args.runs))
         st.close()
         rows.append(page_row(location, "SQLite", args.runs))
+        beside = os.path.join(tmp, "beside.db")
+        st = open_store(beside)
+        st.bulk_insert(make_runs(args.mlflow_runs))
+        st.close()
+        rows.append(mlflow_row(beside, args.mlflow_runs))
         pg = _pg_location()
         if pg is not None:
             pg_location, drop = pg
