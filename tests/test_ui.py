@@ -401,3 +401,19 @@ def test_the_lean_read_gives_what_records_give_for_ended_and_running_runs(
         assert lean[running.id].summary["loss"] == 0.25
         assert api.configs(project="no such project") == []
         assert api.configs(project="lean", where="lr > 1") == []
+
+
+def test_the_selection_is_in_the_url_and_reaches_the_compare_form(client: TestClient) -> None:
+    # r59 has the lowest loss (first page sorted by it), r0 one of the highest (page two).
+    first = client.get("/?project=p&order=summary.loss&sel=r59,r0")
+    assert re.search(r'value="r59" aria-label="Select [^"]+" checked>', first.text)
+    assert '<input type="hidden" name="run" value="r0">' in first.text  # on another page
+    assert "2 selected" in first.text
+    links = re.findall(r'href="(/\?[^"]+)"', first.text)
+    assert links and all("sel=r59%2Cr0" in link for link in links)  # sorting, paging
+    second = client.get("/?project=p&order=summary.loss&sel=r59,r0&page=2")
+    assert re.search(r'value="r0" aria-label="Select [^"]+" checked>', second.text)
+    assert '<input type="hidden" name="run" value="r59">' in second.text
+    unpicked = client.get("/?project=p&order=summary.loss")
+    assert " checked>" not in unpicked.text.split("<tbody>", 1)[1]
+    assert 'type="hidden" name="run"' not in unpicked.text

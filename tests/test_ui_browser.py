@@ -271,11 +271,26 @@ def test_compare_any_runs_picked_in_the_table(
     page = open_page().page
     page.goto(small.url + "/?project=browser")
     boxes = page.locator("#runs tbody input[type=checkbox]")
-    for i in range(3):
+    picked = [boxes.nth(i).get_attribute("value") for i in range(2)]
+    for i in range(2):
         boxes.nth(i).check()
+    # The selection is in the URL: it survives a reload and a move to the next page.
+    page.wait_for_function("() => location.search.includes('sel=')")
+    page.reload()
+    assert [boxes.nth(i).is_checked() for i in range(3)] == [True, True, False]
+    assert page.inner_text("#selected-count") == "2 selected"
+    page.click("a[rel=next]")
+    page.wait_for_url("**page=2*")
+    third = boxes.nth(0).get_attribute("value")
+    boxes.nth(0).check()
+    page.wait_for_function("() => document.querySelector('#selected-count').textContent"
+                           " === '3 selected'")  # fmt: skip
+    page.screenshot(path=tmp_path / "selected.png")
     page.click("#compare-button")
     page.wait_for_url("**/compare?*")
     assert page.locator("#compare thead th").count() == 4
+    ids = page.eval_on_selector_all("#compare thead th a", "as => as.map(a => a.href)")
+    assert sorted(href.rsplit("/", 1)[1] for href in ids) == sorted([*picked, third])
     differing = page.locator("#compare tbody tr.differs").count()
     assert differing == 8
     page.click("text=Show all")

@@ -139,6 +139,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         context = {
             "sweep": sweep,
             "params": params,
+            "selected": [i for i in params.get("sel", "").split(",") if i],
             "table": table,
             "project": project or "",
             "projects": projects(),

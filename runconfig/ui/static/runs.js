@@ -13,6 +13,51 @@ function combined(brushed) {
   return baseQuery ? `(${baseQuery}) and ${brushed}` : brushed;
 }
 
+// The runs selected to compare live in the URL (sel=id,id), so a copied link keeps them:
+// the boxes of this page, and hidden inputs for those on other pages.
+function selection() {
+  const form = document.getElementById("compare-form");
+  if (!form) return [];
+  const ids = [];
+  for (const input of form.querySelectorAll('input[name="run"]')) {
+    if (input.type === "hidden" || input.checked) ids.push(input.value);
+  }
+  return ids;
+}
+
+function keepSelection() {
+  const ids = selection();
+  const value = ids.join(",");
+  const url = new URL(window.location.href);
+  if (value) url.searchParams.set("sel", value); else url.searchParams.delete("sel");
+  window.history.replaceState(null, "", url);
+  for (const link of document.querySelectorAll("a[href^='/?']")) {
+    const target = new URL(link.href);
+    if (value) target.searchParams.set("sel", value); else target.searchParams.delete("sel");
+    link.href = target.pathname + target.search;
+  }
+  for (const form of document.querySelectorAll("form[data-keeps-selection]")) {
+    let input = form.querySelector('input[name="sel"]');
+    if (!value) { if (input) input.remove(); continue; }
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "sel";
+      form.prepend(input);
+    }
+    input.value = value;
+  }
+  const count = document.getElementById("selected-count");
+  if (count) count.textContent = ids.length ? `${ids.length} selected` : "";
+}
+
+document.addEventListener("change", (event) => {
+  const target = event.target;
+  if (target instanceof HTMLInputElement && target.type === "checkbox" && target.name === "run") {
+    keepSelection();
+  }
+});
+
 let refreshing = null;
 async function refreshTable(query) {
   const url = new URL(window.location.href);
