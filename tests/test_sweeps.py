@@ -95,6 +95,39 @@ def test_a_grid_runs_every_point_once_with_its_values_locked_and_its_runs_in_the
     plain.finish()
 
 
+def test_a_shuffled_grid_runs_every_point_once_in_its_seed_s_order(store_location: str) -> None:
+    spec = {
+        "method": "grid",
+        "runconfig": {"order": "shuffled", "seed": 7},
+        "parameters": {"a": {"values": [1, 2, 3, 4]}, "b": {"values": ["x", "y", "z"]}},
+    }
+    orders = []
+    for _ in range(2):
+        sweep_id = runconfig.sweep(spec, store=store_location)
+        seen: list[tuple[int, str]] = []
+
+        def train(seen: list[tuple[int, str]] = seen) -> None:
+            run = runconfig.init()
+            seen.append((run.config.a, run.config.b))
+
+        assert runconfig.agent(sweep_id, function=train, store=store_location) == 12
+        orders.append(seen)
+    wandb_order = [(a, b) for a in (1, 2, 3, 4) for b in ("x", "y", "z")]
+    assert sorted(orders[0]) == sorted(wandb_order)  # every point, once
+    assert orders[0] != wandb_order  # shuffled ...
+    assert orders[1] == orders[0]  # ... the same way for the same seed
+    other = runconfig.sweep({**spec, "runconfig": {"order": "shuffled", "seed": 8}},
+                            store=store_location)  # fmt: skip
+    third: list[tuple[int, str]] = []
+
+    def train_other() -> None:
+        run = runconfig.init()
+        third.append((run.config.a, run.config.b))
+
+    runconfig.agent(other, function=train_other, store=store_location)
+    assert sorted(third) == sorted(wandb_order) and third != orders[0]
+
+
 def test_a_different_value_written_to_a_swept_key_is_ignored_with_one_warning_naming_the_sweep(
     store_location: str,
 ) -> None:
@@ -363,6 +396,53 @@ def test_an_agent_killed_mid_trial_leaves_a_crashed_run_and_the_point_runs_again
     assert runs[trials[0].run_id].state == "crashed"  # type: ignore[index]
     assert runs[trials[1].run_id].state == "finished"  # type: ignore[index]
     assert trials[0].run_id != trials[1].run_id
+
+
+def test_ctrl_c_on_an_agent_ends_its_trial_and_offers_the_point_again_at_once(
+    tmp_path: Path, store_location: str
+) -> None:
+    (tmp_path / "slow.py").write_text(
+        textwrap.dedent(
+            """
+            import os, time, runconfig
+            run = runconfig.init()
+            if run.config.n == 1 and not os.path.exists(os.environ["MARK"] + "/again"):
+                open(os.environ["MARK"] + "/again", "w").close()
+                time.sleep(120)
+            run.log({"loss": 1.0})
+            """
+        )
+    )
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    spec = {"program": "slow.py", "method": "grid", "runconfig": {"lease": 600},
+            "parameters": {"n": {"values": [1, 2]}}}  # fmt: skip
+    sweep_id = runconfig.sweep(spec, store=store_location)
+    os.environ["MARK"] = str(marks)
+    try:
+        first = _agent_process(store_location, sweep_id)
+        deadline = time.monotonic() + 60
+        while not (marks / "again").exists():
+            assert time.monotonic() < deadline, "the trial never started"
+            time.sleep(0.1)
+        started = time.monotonic()
+        os.killpg(first.pid, signal.SIGINT)  # Ctrl-C in the agent's terminal
+        output, _ = first.communicate(timeout=30)
+        assert first.returncode != 0, output
+        assert time.monotonic() - started < 10, output  # the trial was ended, not awaited
+        # The lease (600 s) has not passed: the point is offered again by the interrupt.
+        second = _agent_process(store_location, sweep_id)
+        again, _ = second.communicate(timeout=120)
+    finally:
+        del os.environ["MARK"]
+    assert second.returncode == 0, again
+    trials = _trials(store_location, sweep_id)
+    assert [(t.idx, t.attempt, t.state) for t in trials] == [
+        (0, 1, "crashed"), (0, 2, "finished"), (1, 1, "finished")
+    ]  # fmt: skip
+    runs = {r.id: r for r in _runs(store_location, sweep_id)}
+    assert runs[trials[0].run_id].state == "crashed"  # type: ignore[index]
+    assert {runs[t.run_id].state for t in trials[1:]} == {"finished"}  # type: ignore[index]
 
 
 RACER = """
