@@ -373,11 +373,16 @@ def test_parallel_coordinates_of_ten_thousand_runs(tmp_path: Path, open_page: An
 def test_the_sweeps_view(tmp_path: Path, open_page: Any) -> None:
     location = str(tmp_path / "sweeps.db")
     sweep_id = runconfig.sweep(
-        {"method": "grid", "metric": {"name": "loss"}, "parameters": {"x": {"values": [1, 2]}}},
+        {"method": "grid", "metric": {"name": "loss"},
+         "parameters": {"x": {"values": [1, 2, 3, 4]}, "y": {"values": ["a", "b"]}}},
         store=location,
-    )
-    runconfig.agent(sweep_id, store=location,
-                    function=lambda: runconfig.init().log({"loss": 1.0}))  # fmt: skip
+    )  # fmt: skip
+
+    def train() -> None:
+        run = runconfig.init()
+        run.log({"loss": abs(run.config.x - 3) + (run.config.y == "b") * 0.5})
+
+    runconfig.agent(sweep_id, store=location, function=train)
     server = Server(location)
     try:
         page = open_page().page
@@ -386,7 +391,18 @@ def test_the_sweeps_view(tmp_path: Path, open_page: Any) -> None:
         page.screenshot(path=tmp_path / "sweeps-list.png", full_page=True)
         page.click(f"text={sweep_id}")
         page.wait_for_selector("#runs tbody tr")
-        assert page.locator("#runs tbody tr").count() == 2
+        assert page.locator("#runs tbody tr").count() == 8
+        # Its trials best first, and their parallel coordinates: one axis per parameter.
+        index = page.eval_on_selector_all(
+            "#runs thead th", "ths => ths.findIndex(th => th.textContent.trim() === 'x')"
+        )
+        xs = page.eval_on_selector_all(
+            "#runs tbody tr", f"rows => rows.map(r => +r.children[{index}].textContent)"
+        )
+        assert xs[0] == 3 and xs[-1] == 1  # loss 0 first, loss 2.5 last
+        page.wait_for_selector("#parcoords canvas")
+        for axis in ("x", "y", "summary.loss"):
+            assert page.locator(f'#parcoords g[data-axis="{axis}"]').count() == 1
         page.screenshot(path=tmp_path / "sweeps.png", full_page=True)
     finally:
         server.stop()
