@@ -367,10 +367,9 @@ class SweepRecord:
 
     def metric_of(self, run: RunRecord) -> float | None:
         """The run's value of the sweep's metric, if it is a number."""
-        value = run.summary.get(self.metric) if self.metric else None
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
-            return float(value)
-        return None
+        from runconfig.sweeps import metric_value
+
+        return metric_value(run, self.metric)
 
 
 class RunList(Sequence[RunRecord]):

@@ -21,7 +21,16 @@ if TYPE_CHECKING:
     from runconfig.store import RunStore
     from runconfig.store._sweeps import SweepData, TrialData
 
-__all__ = ["SweepStatus", "agent", "control", "status", "sweep", "sweep_query", "sweeps"]
+__all__ = [
+    "SweepStatus",
+    "agent",
+    "control",
+    "metric_value",
+    "status",
+    "sweep",
+    "sweep_query",
+    "sweeps",
+]
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _BIGINT = 2**62  # a grid bigger than this is never done: stored as "no end"
@@ -205,10 +214,15 @@ class SweepStatus:
 
     def metric_of(self, run: RunRecord) -> float | None:
         """The run's value of the sweep's metric (its summary's), if it is a number."""
-        value = run.summary.get(self.metric) if self.metric else None
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
-            return float(value)
-        return None
+        return metric_value(run, self.metric)
+
+
+def metric_value(run: RunRecord, metric: str | None) -> float | None:
+    """``run``'s summary value of a sweep's ``metric``, if it is a number (not NaN)."""
+    value = run.summary.get(metric) if metric else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+        return float(value)
+    return None
 
 
 def _ranked(runs: list[RunRecord], metric: str | None, goal: str) -> list[RunRecord]:
