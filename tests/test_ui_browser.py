@@ -236,6 +236,14 @@ def test_brushing_an_axis_writes_the_range_into_the_query_and_filters_the_table(
     page = open_page().page
     page.goto(small.url + "/?project=browser&metric=val_loss")
     page.wait_for_selector("#parcoords canvas")
+    # The parameter importance, from the same answer: the keys that drive the loss first.
+    page.click("#importance summary")
+    page.wait_for_selector("#importance table")
+    keys = page.eval_on_selector_all("#importance tbody tr", "rows => rows.map(r => "
+                                     "r.children[0].textContent)")  # fmt: skip
+    # (the <script> run's one-off optimizer and loss of 9 make that key explain much too)
+    assert {"lr", "dropout"} <= set(keys[:3]) and len(keys) == 8, keys
+    assert "301 runs" in page.inner_text("#importance .hint")
     hit = page.locator('#parcoords g[data-axis="dropout"] rect.hit').bounding_box()
     assert hit is not None
     x = hit["x"] + hit["width"] / 2

@@ -167,25 +167,28 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
             runs = _matching(params)
         except (QueryError, ValueError) as e:
             return JSONResponse({"error": str(e)}, status_code=400)
+        metric = params.get("metric", "")
         with _collector_paused():
-            data = _data.axes(runs, params.get("metric") or None)
+            data = _data.axes(runs, metric or None)
+        if params.get("importance"):  # the page's importance too, from the same read
+            data["importance"] = _importance(runs, metric)
         return Response(_dumps(data), media_type="application/json")
+
+    def _importance(runs: list[RunConfig], metric: str) -> dict[str, Any]:
+        started = time.perf_counter()
+        with _collector_paused():  # thousands of new lists, no cycle among them
+            rows = _data.importance(runs, metric) if metric else []
+        return {"metric": metric, "runs": len(runs), "keys": rows,
+                "ms": (time.perf_counter() - started) * 1e3}  # fmt: skip
 
     async def importance_api(request: Request) -> Response:
         params = _params(request)
-        metric = params.get("metric", "")
         try:
             runs = _matching(params)
         except (QueryError, ValueError) as e:
             return JSONResponse({"error": str(e)}, status_code=400)
-        started = time.perf_counter()
-        with _collector_paused():  # thousands of new lists, no cycle among them
-            rows = _data.importance(runs, metric) if metric else []
-        return Response(
-            _dumps({"metric": metric, "runs": len(runs), "keys": rows,
-                    "ms": (time.perf_counter() - started) * 1e3}),
-            media_type="application/json",
-        )  # fmt: skip
+        data = _importance(runs, params.get("metric", ""))
+        return Response(_dumps(data), media_type="application/json")
 
     def _run(run_id: str) -> RunRecord | None:
         try:

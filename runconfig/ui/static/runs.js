@@ -73,6 +73,7 @@ async function refreshTable(query) {
   wrap.dataset.query = query;
 }
 
+// One request brings the chart's axes and the parameter importance (one read of the runs).
 async function parallel() {
   const holder = document.getElementById("parcoords");
   if (!holder) return;
@@ -80,8 +81,10 @@ async function parallel() {
   const data = await response.json();
   if (!response.ok || data.error) {
     holder.textContent = data.error || "The chart could not be drawn.";
+    importance({ error: holder.textContent });
     return;
   }
+  importance(data.importance);
   if (data.axes.length === 0) {
     holder.innerHTML = "";
     const p = document.createElement("p");
@@ -98,17 +101,15 @@ async function parallel() {
   window.runconfigParcoords = chart; // for the browser tests: timings and brushValues()
 }
 
-async function importance() {
+function importance(data) {
   const details = document.getElementById("importance");
   if (!details) return;
   const body = details.querySelector(".importance-body");
-  const response = await fetch(details.dataset.src);
-  const data = await response.json();
   body.replaceChildren();
-  if (!response.ok || data.error || !data.keys.length) {
+  if (!data || data.error || !data.keys.length) {
     const p = document.createElement("p");
     p.className = "empty";
-    p.textContent = data.error || "Not enough runs with this metric to tell.";
+    p.textContent = (data && data.error) || "Not enough runs with this metric to tell.";
     body.append(p);
     return;
   }
@@ -137,4 +138,3 @@ async function importance() {
 }
 
 parallel();
-importance();
