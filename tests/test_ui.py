@@ -17,6 +17,7 @@ pytest.importorskip("httpx")
 from starlette.testclient import TestClient
 
 import runconfig
+from runconfig.api import RunConfig
 from runconfig.errors import UsageError
 from runconfig.store import RunData, open_store
 from runconfig.ui import check_host, create_app
@@ -420,3 +421,82 @@ def test_the_selection_is_in_the_url_and_reaches_the_compare_form(client: TestCl
     unpicked = client.get("/?project=p&order=summary.loss")
     assert " checked>" not in unpicked.text.split("<tbody>", 1)[1]
     assert 'type="hidden" name="run"' not in unpicked.text
+
+
+def _lean(configs: list[dict[str, Any]], metrics: list[Any]) -> list[RunConfig]:
+    return [RunConfig(f"r{i}", f"run-{i}", c, {} if m is None else {"m": m})
+            for i, (c, m) in enumerate(zip(configs, metrics, strict=True))]  # fmt: skip
+
+
+IMPORTANCE_CASES = {
+    # numpy's 0.1-step quantile levels once put 3.0000000000000004 where Python put 3.0
+    "integers": _lean([{"x": i} for i in range(11)], [0, 0, 0, 5, 9, 9, 9, 9, 9, 9, 9]),
+    "infinite and NaN values": _lean(
+        [
+            {
+                "x": [1.0, float("inf"), 2.0, float("nan"), 3.0, 4.0, -float("inf")][i % 7],
+                "all_nan": float("nan"),
+            }
+            for i in range(21)
+        ],
+        [float(i % 5) for i in range(21)],
+    ),
+    "a missing key apart from an empty string, a list apart from its text": _lean(
+        [
+            {"x": ""} if i < 3 else {"x": [1, 2]} if i < 6 else {"x": "[1, 2]"} if i < 9 else {}
+            for i in range(12)
+        ],
+        [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0],
+    ),
+    "huge metric values": _lean(
+        [{"x": i % 4, "y": ["a", "b"][i % 2]} for i in range(12)],
+        [1e308 / 4 * ((i % 4) + 1) * (-1 if i % 3 else 1) for i in range(12)],
+    ),
+    "numbers too big for a float": _lean(
+        [{"x": [10**400, 1, 2, 3, -(10**400), 1e300][i % 6]} for i in range(18)],
+        [float(i % 3) for i in range(18)],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(IMPORTANCE_CASES))
+def test_importance_is_the_same_with_and_without_numpy_on_awkward_values(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runconfig.ui._data import importance
+
+    runs = IMPORTANCE_CASES[case]
+    with_numpy = importance(runs, "m")
+    monkeypatch.setitem(__import__("sys").modules, "numpy", None)
+    without = importance(runs, "m")
+    assert with_numpy, case
+    assert [r["key"] for r in without] == [r["key"] for r in with_numpy]
+    for a, b in zip(with_numpy, without, strict=True):
+        for name in ("spearman", "explained"):
+            if a[name] is None:
+                assert b[name] is None, (a, b)
+            else:
+                assert b[name] == pytest.approx(a[name], abs=1e-12), (a, b)
+                assert -1.0 <= a[name] <= 1.0
+    if case.startswith("a missing key"):
+        assert with_numpy[0]["explained"] == pytest.approx(1.0)  # four groups, four values
+
+
+def test_awkward_values_never_break_the_chart_or_the_importance(store_location: str) -> None:
+    st = open_store(store_location)
+    st.bulk_insert([
+        _run(300 + i, project="odd", config={"big": [10**400, 2, 3][i % 3], "x": i % 4},
+             summary={"m": 1e308 / 4 * ((i % 4) + 1) * (-1 if i % 3 else 1)})
+        for i in range(12)
+    ])  # fmt: skip
+    st.close()
+    with TestClient(create_app(store_location)) as client:
+        both = client.get("/api/axes?project=odd&metric=m&importance=1")
+        alone = client.get("/api/importance?project=odd&metric=m")
+    assert both.status_code == alone.status_code == 200
+    axes = {a["key"]: a for a in both.json()["axes"]}
+    big = dict(zip(both.json()["ids"], axes["big"]["values"], strict=True))
+    assert big["r300"] is None and big["r301"] == 2.0  # no float holds 10**400
+    assert axes["summary.m"]["values"][0] is not None
+    keys = {k["key"]: k for k in both.json()["importance"]["keys"]}
+    assert keys["x"]["explained"] == pytest.approx(alone.json()["keys"][0]["explained"])

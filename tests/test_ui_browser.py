@@ -307,6 +307,38 @@ def test_compare_any_runs_picked_in_the_table(
     page.screenshot(path=tmp_path / "compare.png", full_page=True)
 
 
+def test_the_selection_survives_clearing_the_query_and_a_brush(
+    small: Server, open_page: Any
+) -> None:
+    page = open_page().page
+    page.goto(small.url + "/?q=lr > 0")
+    page.wait_for_selector("#parcoords canvas")
+    picked = page.locator("#runs tbody input[type=checkbox]").nth(0)
+    run_id = picked.get_attribute("value")
+    picked.check()
+    page.click("#query-form a.clear")  # a link to "/" (no other parameter)
+    page.wait_for_url(lambda url: "q=" not in url)
+    assert f"sel={run_id}" in page.url and page.inner_text("#selected-count") == "1 selected"
+    # A brush redraws the table from the server: the box stays checked.
+    page.wait_for_selector("#parcoords canvas")
+    hit = page.locator('#parcoords g[data-axis="dropout"] rect.hit').bounding_box()
+    assert hit is not None
+    page.mouse.move(hit["x"] + hit["width"] / 2, hit["y"] + 2)
+    page.mouse.down()
+    page.mouse.move(hit["x"] + hit["width"] / 2, hit["y"] + hit["height"] - 2, steps=5)
+    page.mouse.up()
+    page.wait_for_function("() => location.search.includes('dropout')")
+    page.wait_for_function("() => document.querySelector('#q').value.includes('dropout')")
+    page.wait_for_timeout(300)
+    assert f"sel={run_id}" in page.url
+    assert page.inner_text("#selected-count") == "1 selected"
+    form_ids = page.eval_on_selector_all(
+        "#compare-form input[name=run]",
+        "inputs => inputs.filter(i => i.type === 'hidden' || i.checked).map(i => i.value)",
+    )
+    assert form_ids == [run_id]
+
+
 def test_a_run_page_shows_its_values_as_text_and_saves_tags(
     small: Server, open_page: Any, tmp_path: Path
 ) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from runconfig._entries import Change
+from runconfig._entries import Change, without_hidden
 
 if TYPE_CHECKING:
     from runconfig.store._artifacts import ArtifactRecords
@@ -222,8 +222,6 @@ class RunStore(abc.ABC):
     ) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
         """``(id, name, config, summary)`` of the runs :meth:`find_runs` would give, the
         config without its hidden top-level keys."""
-        from runconfig._entries import without_hidden
-
         return [
             (r.id, r.name, without_hidden(r.config), r.summary)
             for r in self.find_runs(

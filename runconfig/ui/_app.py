@@ -106,15 +106,7 @@ def _same_origin(request: Request) -> bool:
     return origin is not None and origin == own
 
 
-def _import_numpy() -> None:
-    with contextlib.suppress(ImportError):
-        import numpy  # noqa: F401
-
-
 def build(store: str | os.PathLike[str] | None) -> Starlette:
-    # The importance's statistics use numpy when it is there: imported while the server
-    # starts, not in the first request that needs it (~60 ms).
-    threading.Thread(target=_import_numpy, name="import numpy", daemon=True).start()
     page = _Page(store)
     api = page.api
 
@@ -139,7 +131,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         context = {
             "sweep": sweep,
             "params": params,
-            "selected": [i for i in params.get("sel", "").split(",") if i],
+            "selected": list(dict.fromkeys(i for i in params.get("sel", "").split(",") if i)),
             "table": table,
             "project": project or "",
             "projects": projects(),
@@ -319,6 +311,10 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The importance's statistics use numpy when it is there: imported as the server
+        # starts, not in the first request that needs it (~60 ms).
+        with contextlib.suppress(ImportError):
+            import numpy  # noqa: F401
         yield
         api.close()
 

@@ -237,8 +237,7 @@ def axes(runs: Sequence[RunRecord | RunConfig], metric: str | None) -> dict[str,
 
 def _axis(key: str, title: str, values: list[Any], metric: bool = False) -> dict[str, Any]:
     if _numbers(values):
-        nums = [None if v is MISSING or v is None or not math.isfinite(v) else float(v)
-                for v in values]  # fmt: skip
+        nums = [None if v is MISSING or v is None else _finite(v) for v in values]
         present = [v for v in nums if v is not None]
         positive = [v for v in present if v > 0]
         log = len(positive) == len(present) > 1 and max(positive) / min(positive) >= 1000
@@ -278,10 +277,12 @@ def importance(runs: Sequence[RunRecord | RunConfig], metric: str) -> list[dict[
     if set(map(type, found)) <= {float} and all(map(math.isfinite, found)):
         chosen, ys = list(runs), found  # the usual case: every run has the metric
     else:
-        keep = [i for i, m in enumerate(found) if type(m) in _NUMBER_TYPES and math.isfinite(m)]
-        chosen, ys = [runs[i] for i in keep], [float(found[i]) for i in keep]
+        numbers = [_finite(m) if type(m) in _NUMBER_TYPES else None for m in found]
+        keep = [i for i, m in enumerate(numbers) if m is not None]
+        chosen, ys = [runs[i] for i in keep], [numbers[i] for i in keep]
     if len(ys) < 3:
         return []
+    ys = _scaled(ys)
     columns = _config_columns([r.config for r in chosen])
     try:
         import numpy as np
@@ -290,8 +291,31 @@ def importance(runs: Sequence[RunRecord | RunConfig], metric: str) -> list[dict[
     else:
         stats = _NpMetric(np, np.asarray(ys, dtype=float))
         out = [row for key, xs in columns.items() if (row := stats.key(key, xs)) is not None]
+    for row in out:  # rounding can leave a share a hair outside [0, 1]
+        if row["explained"] is not None:
+            row["explained"] = min(max(row["explained"], 0.0), 1.0)
     out.sort(key=lambda row: -float(row["explained"] or 0.0))
     return out
+
+
+_HUGE = 1e150
+"""Numbers beyond this are scaled down before the statistics, whose squares and
+differences would overflow (the statistics do not change with the scale)."""
+
+
+def _finite(value: float) -> float | None:
+    """A number as a float, None when it is not finite or no float holds it."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _scaled(values: list[float]) -> list[float]:
+    """``values``, divided by the largest magnitude among them if that is huge."""
+    top = max(map(abs, values), default=0.0)
+    return [v / top for v in values] if top > _HUGE else values
 
 
 _NUMBER_TYPES = {int, float}
@@ -305,10 +329,11 @@ def _is_numeric(kinds: set[type]) -> bool:
 
 
 def _label(value: Any) -> tuple[type, Any]:
-    """The group of a value of a categorical key (``1`` and ``True`` apart)."""
+    """The group of a value of a categorical key (``1`` and ``True`` apart, a missing key
+    apart from ``""``, a list apart from its text)."""
     if isinstance(value, (str, int, float, bool)) or value is None:
         return (type(value), value)
-    return (str, text_of(value))
+    return (type(value), "" if value is MISSING else text_of(value))
 
 
 def _py_key(key: str, xs: list[Any], ys: list[float]) -> dict[str, Any] | None:
@@ -317,8 +342,10 @@ def _py_key(key: str, xs: list[Any], ys: list[float]) -> dict[str, Any] | None:
         return None
     rho = None
     if _is_numeric(set(map(type, xs))):
-        kept = [(float(x), y) for x, y in zip(xs, ys, strict=True)
-                if x is not MISSING and x is not None]  # fmt: skip
+        numbers = [None if x is MISSING or x is None else _finite(x) for x in xs]
+        kept = [(x, y) for x, y in zip(numbers, ys, strict=True) if x is not None]
+        scaled = _scaled([x for x, _ in kept])
+        kept = [(x, y) for x, (_, y) in zip(scaled, kept, strict=True)]
         if len(kept) >= 3:
             rho = _spearman([x for x, _ in kept], [y for _, y in kept])
         groups = _bins(kept)
@@ -355,15 +382,17 @@ class _NpMetric:
             codes = np.fromiter(map(index.__getitem__, labels), dtype=np.intp, count=len(xs))
             return {"key": key, "spearman": None, "explained": self._explained(codes, self.ys)}
         if kinds <= _NUMBER_TYPES:  # no run lacks it
-            x, y, y_ranks = np.asarray(xs, dtype=float), self.ys, self.ranks
+            x, y, y_ranks = _floats(np, xs), self.ys, self.ranks
         else:
             mask = np.fromiter((v is not MISSING and v is not None for v in xs), dtype=bool,
                                count=len(xs))  # fmt: skip
-            x = np.asarray([v for v in xs if v is not MISSING and v is not None], dtype=float)
+            x = _floats(np, [v for v in xs if v is not MISSING and v is not None])
             y, y_ranks = self.ys[mask], None
         finite = np.isfinite(x)
         if not finite.all():
             x, y, y_ranks = x[finite], y[finite], None
+        if len(x) and (top := float(np.abs(x).max())) > _HUGE:
+            x = x / top
         same = len(x) < 2 or x.min() == x.max()
         if same and len(x) == len(xs) and len(kinds & _NUMBER_TYPES) == 1:
             return None  # every run has the same number: not an axis of the search
@@ -375,7 +404,7 @@ class _NpMetric:
             rho = float((a * b).sum()) / denominator if denominator else None  # Spearman's rho
         explained = None
         if len(x) >= 2:
-            edges = np.unique(np.quantile(x, np.linspace(0.1, 0.9, 9)))
+            edges = np.unique(np.quantile(x, np.arange(1, 10) / 10))  # as _bins: k / 10
             explained = self._explained(np.searchsorted(edges, x, side="right"), y)
         return {"key": key, "spearman": rho, "explained": explained}
 
@@ -391,6 +420,14 @@ class _NpMetric:
         sums = np.bincount(groups, weights=y)
         used = counts > 0
         return float((counts[used] * (sums[used] / counts[used] - mean) ** 2).sum()) / total
+
+
+def _floats(np: Any, values: list[Any]) -> Any:
+    """Numbers as a float array; one too big for a float becomes NaN (left out after)."""
+    try:
+        return np.asarray(values, dtype=float)
+    except OverflowError:
+        return np.asarray([math.nan if (f := _finite(v)) is None else f for v in values])
 
 
 def _centred(ranks: Any) -> Any:
@@ -443,7 +480,7 @@ def _np_ranks(values: Any) -> Any:
 
 def _bins(kept: list[tuple[float, float]]) -> list[list[float]]:
     """The metric values of ``(x, metric)`` pairs grouped by the decile intervals of x
-    (equal values in one bin): what :func:`_np_key` does with numpy, in Python."""
+    (equal values in one bin): what :meth:`_NpMetric.key` does with numpy, in Python."""
     if not kept:
         return []
     xs = sorted(x for x, _ in kept)

@@ -26,12 +26,15 @@ function selection() {
 }
 
 function keepSelection() {
-  const ids = selection();
+  writeSelection(selection());
+}
+
+function writeSelection(ids) {
   const value = ids.join(",");
   const url = new URL(window.location.href);
   if (value) url.searchParams.set("sel", value); else url.searchParams.delete("sel");
   window.history.replaceState(null, "", url);
-  for (const link of document.querySelectorAll("a[href^='/?']")) {
+  for (const link of document.querySelectorAll("main a[href^='/?'], main a[href='/']")) {
     const target = new URL(link.href);
     if (value) target.searchParams.set("sel", value); else target.searchParams.delete("sel");
     link.href = target.pathname + target.search;
@@ -49,6 +52,31 @@ function keepSelection() {
   }
   const count = document.getElementById("selected-count");
   if (count) count.textContent = ids.length ? `${ids.length} selected` : "";
+}
+
+// The table as the server drew it may predate boxes checked meanwhile: the URL decides.
+function readSelection() {
+  const form = document.getElementById("compare-form");
+  const value = new URL(window.location.href).searchParams.get("sel");
+  const ids = value ? value.split(",").filter(Boolean) : [];
+  if (!form) return;
+  const wanted = new Set(ids);
+  for (const hidden of form.querySelectorAll('input[type="hidden"][name="run"]')) hidden.remove();
+  const shown = new Set();
+  for (const box of form.querySelectorAll('input[type="checkbox"][name="run"]')) {
+    box.checked = wanted.has(box.value);
+    shown.add(box.value);
+  }
+  const holder = form.querySelector(".picked");
+  for (const id of ids) {
+    if (shown.has(id)) continue;
+    const hidden = document.createElement("input");
+    hidden.type = "hidden";
+    hidden.name = "run";
+    hidden.value = id;
+    holder.prepend(hidden);
+  }
+  writeSelection(ids);
 }
 
 document.addEventListener("change", (event) => {
@@ -71,6 +99,7 @@ async function refreshTable(query) {
   const wrap = document.getElementById("table-wrap");
   wrap.innerHTML = await response.text();
   wrap.dataset.query = query;
+  readSelection();
 }
 
 // One request brings the chart's axes and the parameter importance (one read of the runs).
@@ -78,7 +107,12 @@ async function parallel() {
   const holder = document.getElementById("parcoords");
   if (!holder) return;
   const response = await fetch(holder.dataset.src);
-  const data = await response.json();
+  let data;
+  try {
+    data = await response.json();
+  } catch {
+    data = { error: `The chart could not be drawn (the server answered ${response.status}).` };
+  }
   if (!response.ok || data.error) {
     holder.textContent = data.error || "The chart could not be drawn.";
     importance({ error: holder.textContent });
