@@ -48,6 +48,7 @@ from runconfig.store import RunData, open_store
 PG_URL = os.environ.get("RUNCONFIG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 CHROMIUM = os.environ.get("RUNCONFIG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 PAGE = "/?project=bench&order=summary.val_loss"
+BASE = "http://127.0.0.1:8765"  # the page answers requests for the loopback only
 CACHE = os.path.join(tempfile.gettempdir(), "runconfig-bench-cache")  # bench_query's too
 
 
@@ -79,7 +80,7 @@ def page_row(location: str, engine: str, count: int) -> Row:
 
     from runconfig.ui import create_app
 
-    with TestClient(create_app(location)) as client, runconfig.Api(location) as api:
+    with TestClient(create_app(location), base_url=BASE) as client, runconfig.Api(location) as api:
 
         def page() -> None:
             response = client.get(PAGE)
@@ -104,7 +105,7 @@ def bytes_row(location: str) -> Row:
 
     from runconfig.ui import create_app
 
-    with TestClient(create_app(location)) as client:
+    with TestClient(create_app(location), base_url=BASE) as client:
         html = client.get(PAGE).content
         files = set(re.findall(rb'(?:href|src)="(/static/[^"]+)"', html))
         total = len(html)
@@ -203,7 +204,7 @@ def importance_row(location: str, engine: str) -> Row:
     from runconfig.ui import create_app
 
     query = "/api/importance?project=nine&metric=val_loss"
-    with TestClient(create_app(location)) as client, runconfig.Api(location) as api:
+    with TestClient(create_app(location), base_url=BASE) as client, runconfig.Api(location) as api:
         runs = client.get(query).json()["runs"]
         ours = _timed(lambda: client.get(query), 5)
         base = _timed(lambda: api.runs(project="nine", limit=20_000), 5)

@@ -21,9 +21,18 @@ from runconfig.api import RunConfig
 from runconfig.errors import UsageError
 from runconfig.store import RunData, open_store
 from runconfig.ui import check_host, create_app
-from runconfig.ui._app import CSP
+from runconfig.ui._app import CSP, loopback_host
 
 EVIL = "<script>alert(1)</script>"
+
+
+BASE = "http://127.0.0.1:8765"
+
+
+def _client(location: str) -> TestClient:
+    """A client of the page over ``location``, asking as a browser on this machine does
+    (Host: 127.0.0.1:8765)."""
+    return TestClient(create_app(location), base_url=BASE)
 
 
 def _run(i: int, **fields: Any) -> RunData:
@@ -49,7 +58,7 @@ def filled(store_location: str) -> str:
 
 @pytest.fixture
 def client(filled: str) -> Iterator[TestClient]:
-    with TestClient(create_app(filled)) as c:
+    with _client(filled) as c:
         yield c
 
 
@@ -164,7 +173,7 @@ def test_the_run_view_charts_each_logged_metric(store_location: str) -> None:
     for step in range(3):
         run.log({"loss": 1.0 / (step + 1), "acc": step / 2})
     run.finish()
-    with TestClient(create_app(store_location)) as client:
+    with _client(store_location) as client:
         page = client.get(f"/run/{run.id}")
     data = json.loads(page.text.split('id="run-data">', 1)[1].split("</script>", 1)[0])
     loss = data["charts"]["metrics"]["loss"][0]
@@ -181,7 +190,7 @@ def test_changes_need_the_page_s_own_origin(client: TestClient, filled: str) -> 
         assert gone.status_code == 403
     with runconfig.Api(filled) as api:
         assert api.run("run-1").tags == []
-    own = {"origin": "http://testserver"}
+    own = {"origin": BASE}
     saved = client.post("/run/run-1/tags", data={"tags": "best, paper"}, headers=own,
                         follow_redirects=False)  # fmt: skip
     assert saved.status_code == 303
@@ -200,6 +209,27 @@ def test_changes_need_the_page_s_own_origin(client: TestClient, filled: str) -> 
     assert done.status_code == 303
     with runconfig.Api(filled) as api:
         assert api.count() == 60
+
+
+def test_a_request_for_another_host_name_is_refused(filled: str) -> None:
+    # DNS rebinding: a site whose name now points at 127.0.0.1 asks with its own Host and
+    # Origin; it must neither read the runs nor change them.
+    rebound = "http://attacker.example:8765"
+    with TestClient(create_app(filled), base_url=rebound) as client:
+        read = client.get("/?project=p")
+        assert read.status_code == 400 and "run-1" not in read.text
+        assert "127.0.0.1 or localhost only" in read.text
+        assert client.get("/api/axes?project=p").status_code == 400
+        changed = client.post("/run/run-1/notes", data={"notes": "pwned"},
+                              headers={"origin": rebound})  # fmt: skip
+        assert changed.status_code == 400
+    with runconfig.Api(filled) as api:
+        assert api.run("run-1").notes != "pwned"
+    for host in ("127.0.0.1:8765", "localhost:8765", "[::1]:8765", "127.0.0.1", "LOCALHOST"):
+        assert loopback_host(host), host
+    for host in ("", "attacker.example", "127.0.0.1.attacker.example", "localhost.evil:80",
+                 "[::2]:8765", "0.0.0.0:8765", "127.1"):  # fmt: skip
+        assert not loopback_host(host), host
 
 
 def test_only_the_loopback_address_is_served() -> None:
@@ -263,7 +293,7 @@ def test_importance_ranks_the_key_that_drives_the_metric_first(filled: str) -> N
         for i in range(300)
     ])  # fmt: skip
     st.close()
-    with TestClient(create_app(filled)) as client:
+    with _client(filled) as client:
         data = client.get("/api/importance?project=imp&metric=m").json()
         # The page asks for it with the axes: one read of the runs for both.
         both = client.get("/api/axes?project=imp&metric=m&importance=1").json()
@@ -289,12 +319,12 @@ def test_sweeps_view_lists_each_sweep_with_its_progress_and_best_run(
         run.log({"loss": float(run.config.x)})
 
     runconfig.agent(sweep_id, function=train, store=store_location)
-    with TestClient(create_app(store_location)) as client:
+    with _client(store_location) as client:
         page = client.get("/sweeps")
     assert "my sweep" in page.text and "3 finished" in page.text
     assert "loss = 1.0" in page.text
     assert f'href="/sweep/{sweep_id}"' in page.text
-    with TestClient(create_app(store_location)) as client:
+    with _client(store_location) as client:
         moved = client.get(f"/sweep/{sweep_id}", follow_redirects=False)
         assert moved.status_code == 303 and "sweep=" in moved.headers["location"]
         runs = client.get(moved.headers["location"])
@@ -308,7 +338,7 @@ def test_sweeps_view_lists_each_sweep_with_its_progress_and_best_run(
 def test_a_running_run_s_new_values_come_from_the_live_endpoint(store_location: str) -> None:
     run = runconfig.init(store=store_location, project="live")
     run.log({"loss": 1.0})
-    with TestClient(create_app(store_location)) as client:
+    with _client(store_location) as client:
         first = client.get(f"/api/run/{run.id}/live").json()
         run.log({"loss": 0.5})
         second = client.get(f"/api/run/{run.id}/live").json()
@@ -490,7 +520,7 @@ def test_awkward_values_never_break_the_chart_or_the_importance(store_location: 
         for i in range(12)
     ])  # fmt: skip
     st.close()
-    with TestClient(create_app(store_location)) as client:
+    with _client(store_location) as client:
         both = client.get("/api/axes?project=odd&metric=m&importance=1")
         alone = client.get("/api/importance?project=odd&metric=m")
     assert both.status_code == alone.status_code == 200

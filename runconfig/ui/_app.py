@@ -321,9 +321,31 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
     return Starlette(routes=routes, middleware=[Middleware(_Headers)], lifespan=lifespan)
 
 
+LOOPBACK_NAMES = ("localhost", "[::1]")
+
+
+def loopback_host(header: str) -> bool:
+    """Whether a Host header names this machine's loopback (``127.0.0.1:8765``,
+    ``localhost``, ``[::1]:8765``): what a page served on 127.0.0.1 is asked by.
+
+    Anything else is refused: a site whose name an attacker points at 127.0.0.1 (DNS
+    rebinding) is then not this page's origin, so its scripts can neither read the runs
+    nor pass the Origin check of a change."""
+    host = header.strip().lower()
+    if host.startswith("["):
+        host = host[: host.find("]") + 1]
+    else:
+        host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    if host in LOOPBACK_NAMES:
+        return True
+    parts = host.split(".")
+    return len(parts) == 4 and parts[0] == "127" and all(p.isdigit() for p in parts)
+
+
 class _Headers:
-    """Every response gets the Content-Security-Policy (the page's own files only, no
-    inline script) and friends; versioned static files are cached for good."""
+    """Requests must name the loopback as their Host; every response gets the
+    Content-Security-Policy (the page's own files only, no inline script) and friends;
+    versioned static files are cached for good."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -331,6 +353,14 @@ class _Headers:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
+        if not loopback_host(host):
+            refused = PlainTextResponse(
+                f"runconfig ui answers requests for 127.0.0.1 or localhost only, not {host!r}",
+                status_code=400,
+            )
+            await refused(scope, receive, send)
             return
         cache = scope["path"].startswith("/static/") and b"v=" in scope.get("query_string", b"")
 
