@@ -203,12 +203,45 @@ def test_changes_need_the_page_s_own_origin(client: TestClient, filled: str) -> 
     asked = client.get("/run/run-2/delete")
     assert "Type the run" in asked.text
     wrong = client.post("/run/run-2/delete", data={"confirm": "yes"}, headers=own)
-    assert wrong.status_code == 400
+    assert wrong.status_code == 200 and "nothing was deleted" in wrong.text  # asked again
     done = client.post("/run/run-2/delete", data={"confirm": "run-2"}, headers=own,
                        follow_redirects=False)  # fmt: skip
     assert done.status_code == 303
     with runconfig.Api(filled) as api:
         assert api.count() == 60
+    # Notes keep the lines typed (a browser sends CRLF); a form the page never sends is
+    # refused, not read as empty notes.
+    client.post("/run/run-1/notes", data={"notes": "one\r\ntwo"}, headers=own)
+    multipart = client.post("/run/run-1/notes", files={"notes": ("n.txt", b"x")}, headers=own)
+    assert multipart.status_code == 415
+    with runconfig.Api(filled) as api:
+        assert api.run("run-1").notes == "one\ntwo"
+
+
+def test_after_a_delete_the_notice_names_the_run_once(filled: str) -> None:
+    st = open_store(filled)
+    st.bulk_insert([_run(300, name="a&b#c x+y", project="q"), _run(301, project="q")])
+    st.close()
+    with _client(filled) as client:
+        done = client.post("/run/r300/delete", data={"confirm": "a&b#c x+y"},
+                           headers={"origin": BASE}, follow_redirects=False)  # fmt: skip
+        after = client.get(done.headers["location"])
+    assert "Deleted run a&amp;b#c x+y." in after.text
+    assert 'value="q" selected' in after.text  # back in its project
+    assert "deleted=" not in after.text  # the notice is not carried into the links
+
+
+def test_unknown_pages_and_bad_metrics_get_the_page_s_own_answers(client: TestClient) -> None:
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404 and "No page /no/such/page" in missing.text
+    assert 'href="/static/app.css' in missing.text  # the page's look, not plain text
+    for url in ("/api/axes?metric=a..b", "/api/importance?metric=a..b"):
+        bad = client.get(url)
+        assert bad.status_code == 400 and "metric 'a..b'" in bad.json()["error"]
+    one = client.get("/compare?run=run-1")
+    assert "<h1>Compare 1 run</h1>" in one.text
+    many = client.get("/compare?run=" + ",".join(f"x{i}" for i in range(501)) + ",run-1")
+    assert "Showing the first 500 of the 502 runs named" in many.text
 
 
 def test_a_request_for_another_host_name_is_refused(filled: str) -> None:
@@ -333,6 +366,33 @@ def test_sweeps_view_lists_each_sweep_with_its_progress_and_best_run(
     assert "Sweep my sweep" in runs.text and "3 of 3" in runs.text
     xs = [float(x) for x in cells(runs.text, header_keys(runs.text).index("config.x"))]
     assert xs == [1.0, 2.0, 3.0]
+
+
+def test_a_sweep_whose_metric_needs_quoting_shows_its_runs_best_first(
+    store_location: str,
+) -> None:
+    sweep_id = runconfig.sweep(
+        {"method": "grid", "metric": {"name": "val/loss"},
+         "parameters": {"x": {"values": [1, 2, 3]}}},
+        store=store_location,
+    )  # fmt: skip
+
+    def train() -> None:
+        run = runconfig.init()
+        run.log({"val/loss": abs(run.config.x - 2) + 0.5})
+
+    runconfig.agent(sweep_id, function=train, store=store_location)
+    with _client(store_location) as client:
+        page = client.get(f"/sweep/{sweep_id}")
+        assert 'class="error"' not in page.text
+        xs = [float(x) for x in cells(page.text, header_keys(page.text).index("config.x"))]
+        assert xs[0] == 2.0 and sorted(xs[1:]) == [1.0, 3.0]
+        assert '<option value="`val/loss`" selected>' in page.text
+        axes = client.get("/api/axes?metric=`val/loss`&project=uncategorized").json()
+        assert "summary.`val/loss`" in [a["key"] for a in axes["axes"]]
+        # Clearing the query leaves the sweep's view: no sweep header above other runs.
+        clear = re.search(r'class="clear" href="([^"]+)"', page.text)
+        assert clear is not None and "sweep=" not in clear.group(1)
 
 
 def test_a_running_run_s_new_values_come_from_the_live_endpoint(store_location: str) -> None:

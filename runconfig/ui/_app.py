@@ -30,7 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runconfig._paths import format_path
+from runconfig._paths import format_path, format_segment
 from runconfig.api import (
     Api,
     RunConfig,
@@ -52,6 +52,8 @@ CSP = (
     "connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
+COMPARE_LIMIT = 500
+"""Runs a comparison shows at most (the first named)."""
 AXES_LIMIT = 20_000
 """Runs the parallel coordinates and the importance read at most (the first by the view's
 order)."""
@@ -115,7 +117,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
             return api.projects()
 
     async def runs_view(request: Request) -> Response:
-        params = {k: v for k, v in _params(request).items() if k != "col"}
+        params = {k: v for k, v in _params(request).items() if k not in ("col", "deleted")}
         chosen = request.query_params.getlist("col")
         if chosen:  # the column chooser's checkboxes
             params["cols"] = ",".join(chosen)
@@ -131,6 +133,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         context = {
             "sweep": sweep,
             "params": params,
+            "deleted": request.query_params.get("deleted"),
             "selected": list(dict.fromkeys(i for i in params.get("sel", "").split(",") if i)),
             "table": table,
             "project": project or "",
@@ -155,11 +158,12 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
 
     async def axes_api(request: Request) -> Response:
         params = _params(request)
+        metric = params.get("metric", "")
         try:
+            _data.check_metric(metric)
             runs = _matching(params)
         except (QueryError, ValueError) as e:
             return JSONResponse({"error": str(e)}, status_code=400)
-        metric = params.get("metric", "")
         with _collector_paused():
             data = _data.axes(runs, metric or None)
         if params.get("importance"):  # the page's importance too, from the same read
@@ -176,6 +180,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
     async def importance_api(request: Request) -> Response:
         params = _params(request)
         try:
+            _data.check_metric(params.get("metric", ""))
             runs = _matching(params)
         except (QueryError, ValueError) as e:
             return JSONResponse({"error": str(e)}, status_code=400)
@@ -221,6 +226,11 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         run = _run(request.path_params["run_id"])
         if run is None:
             return PlainTextResponse("no such run", status_code=404)
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/x-www-form-urlencoded":
+            return PlainTextResponse(
+                "send the page's form (application/x-www-form-urlencoded)", status_code=415
+            )
         form = await _form(request)
         action = request.path_params["action"]
         with page.lock:
@@ -228,12 +238,13 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
                 text = str(form.get("tags", ""))
                 api.set_tags(run, [t.strip() for t in text.split(",") if t.strip()])
             elif action == "notes":
-                api.set_notes(run, str(form.get("notes", "")))
+                api.set_notes(run, str(form.get("notes", "")).replace("\r\n", "\n"))
             elif action == "delete":
-                if form.get("confirm") != run.name:
-                    return page.render("delete.html", status=400, run=run, wrong=True)
+                if form.get("confirm") != run.name:  # asked again, with why (not an error)
+                    return page.render("delete.html", run=run, wrong=True)
                 api.delete([run])
-                return RedirectResponse("/?deleted=" + run.name, status_code=303)
+                after = _data.link("/", {"project": run.project, "deleted": run.name})
+                return RedirectResponse(after, status_code=303)
             else:
                 return PlainTextResponse("no such action", status_code=404)
         return RedirectResponse(f"/run/{run.id}?saved={action}", status_code=303)
@@ -253,7 +264,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         show_all = request.query_params.get("all") == "1"
         runs: list[RunRecord] = []
         missing: list[str] = []
-        for run_id in ids[:500]:
+        for run_id in ids[:COMPARE_LIMIT]:
             run = _run(run_id)
             if run is None:
                 missing.append(run_id)
@@ -263,6 +274,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         charts = _data.histories(runs, comparison.metrics)
         return page.render(
             "compare.html", comparison=comparison, show_all=show_all, ids=ids,
+            limit=COMPARE_LIMIT,
             missing=missing, charts={"metrics": charts},
             params={"run": ",".join(ids), **({"all": "1"} if show_all else {})},
         )  # fmt: skip
@@ -285,9 +297,11 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         if found is None:
             return page.render("missing.html", status=404, what="sweep",
                                name=request.path_params["sweep_id"])  # fmt: skip
-        order = f"{'-' if found.goal == 'maximize' else ''}summary.{found.metric}"
+        # The sweep's metric is one summary key, whatever its characters ("val/loss").
+        metric = format_segment(found.metric) if found.metric else ""
+        order = f"{'-' if found.goal == 'maximize' else ''}summary.{metric}" if metric else ""
         view = {"project": found.project, "q": sweep_query(found.id), "sweep": found.id,
-                "metric": found.metric or "", "order": order if found.metric else ""}  # fmt: skip
+                "metric": metric, "order": order}  # fmt: skip
         target = _data.link("/", view)
         return RedirectResponse(target, status_code=303)
 
@@ -318,7 +332,11 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         yield
         api.close()
 
-    return Starlette(routes=routes, middleware=[Middleware(_Headers)], lifespan=lifespan)
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return page.render("missing.html", status=404, what="page", name=request.url.path)
+
+    return Starlette(routes=routes, middleware=[Middleware(_Headers)], lifespan=lifespan,
+                     exception_handlers={404: not_found})  # fmt: skip
 
 
 LOOPBACK_NAMES = ("localhost", "[::1]")

@@ -127,6 +127,16 @@ def runs_table(
                  candidates=candidates)  # fmt: skip
 
 
+def check_metric(metric: str) -> None:
+    """Raise ``ValueError`` naming ``metric`` if it is not a path (``val.acc``,
+    ```val/loss` ``)."""
+    if metric:
+        try:
+            parse_path(metric)
+        except ValueError as e:
+            raise ValueError(f"metric {metric!r}: {e}") from None
+
+
 def link(base: str, params: Mapping[str, Any], **changes: Any) -> str:
     """``base`` with the query string of ``params`` changed by ``changes`` (None drops)."""
     merged = {k: v for k, v in {**params, **changes}.items() if v not in (None, "")}
