@@ -590,3 +590,20 @@ def test_awkward_values_never_break_the_chart_or_the_importance(store_location: 
     assert axes["summary.m"]["values"][0] is not None
     keys = {k["key"]: k for k in both.json()["importance"]["keys"]}
     assert keys["x"]["explained"] == pytest.approx(alone.json()["keys"][0]["explained"])
+
+
+def test_a_brushed_category_s_literal_finds_its_runs(store_location: str) -> None:
+    values = ['say "hi"', "c:\\temp", "ünï", "two\nlines"]
+    st = open_store(store_location)
+    st.bulk_insert([_run(400 + i, project="lit", config={"k": v}) for i, v in enumerate(values)])
+    st.close()
+    with _client(store_location) as client:
+        axis = next(a for a in client.get("/api/axes?project=lit").json()["axes"])
+        # A query box holds one line: the value with a newline cannot be brushed.
+        assert axis["literals"].count(None) == 1
+        found = set()
+        for literal in filter(None, axis["literals"]):
+            page = client.get("/", params={"project": "lit", "q": f"k in [{literal}]"})
+            assert "1–1 of <strong>1</strong> runs" in page.text, literal
+            found.add(re.findall(r'<tr data-id="([^"]+)"', page.text)[0])
+        assert found == {"r400", "r401", "r402"}

@@ -339,6 +339,58 @@ def test_the_selection_survives_clearing_the_query_and_a_brush(
     assert form_ids == [run_id]
 
 
+def test_a_brushed_query_survives_another_metric_and_other_columns(
+    small: Server, open_page: Any
+) -> None:
+    page = open_page().page
+    page.goto(small.url + "/?project=browser&metric=val_loss")
+    page.wait_for_selector("#parcoords canvas")
+    hit = page.locator('#parcoords g[data-axis="dropout"] rect.hit').bounding_box()
+    assert hit is not None
+    page.mouse.move(hit["x"] + hit["width"] / 2, hit["y"] + hit["height"] * 0.2)
+    page.mouse.down()
+    page.mouse.move(hit["x"] + hit["width"] / 2, hit["y"] + hit["height"] * 0.6, steps=5)
+    page.mouse.up()
+    page.wait_for_function("() => location.search.includes('dropout')")
+    query = page.input_value("#q")
+    page.wait_for_function("() => !document.querySelector('#count').textContent.includes('301')")
+    brushed = page.inner_text("#count")
+    # Another metric: the page reloads with the brushed query.
+    page.select_option("#metric", "acc")
+    page.wait_for_url("**metric=acc*")
+    assert page.input_value("#q") == query and page.inner_text("#count") == brushed
+    # Other columns: the same.
+    page.click("#columns summary")
+    page.uncheck('#columns input[value="config.momentum"]')
+    page.click("#columns button[type=submit]")
+    page.wait_for_url("**col=*")
+    assert page.input_value("#q") == query and page.inner_text("#count") == brushed
+    # Coloured by acc, the run without it (the <script> one) is grey, not the best's colour.
+    page.goto(small.url + "/?project=browser&metric=acc")
+    page.wait_for_selector("#parcoords canvas")
+    grey = page.evaluate("() => { const c = window.runconfigParcoords;"
+                         " return c.colour[c.data.ids.indexOf('r300')]; }")  # fmt: skip
+    assert grey == 24  # the bucket after the ramp's 24
+
+
+def test_brushing_missing_values_writes_a_query_that_finds_them(
+    small: Server, open_page: Any
+) -> None:
+    page = open_page().page
+    page.goto(small.url + "/?project=browser")
+    text = page.evaluate(
+        """async () => {
+          const m = await import('/static/parcoords.js');
+          const axis = {key: 'opt', labels: ['adam', '(missing)', '[1, 2]'],
+                        literals: ['"adam"', null, null]};
+          return [m.rangesToQuery([{axis, codes: [0, 1]}]),
+                  m.rangesToQuery([{axis, codes: [1]}]),
+                  m.rangesToQuery([{axis, codes: [2]}])];
+        }"""
+    )
+    assert text == ['(opt in ["adam"] or not exists(opt))', "not exists(opt)", ""]
+
+
 def test_a_run_page_shows_its_values_as_text_and_saves_tags(
     small: Server, open_page: Any, tmp_path: Path
 ) -> None:

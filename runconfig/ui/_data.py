@@ -272,6 +272,12 @@ def _literal(value: Any) -> str | None:
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, str):
+        # The language's strings have two escapes (a backslash before a quote or a
+        # backslash), and a query box holds one line: a control character cannot be written.
+        if any(c < " " or c == "\x7f" for c in value):
+            return None
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -73,7 +73,8 @@ export class ParallelCoordinates {
       return ys;
     });
     const metric = axes.findIndex((a) => a.metric);
-    this.colour = new Uint8Array(n);
+    // A run without the metric gets the grey of its own bucket, not the best run's colour.
+    this.colour = new Uint8Array(n).fill(metric >= 0 ? BUCKETS : 0);
     if (metric >= 0) {
       // Coloured by rank, so that one outlier does not paint every other line alike.
       const values = axes[metric].values;
@@ -195,7 +196,7 @@ export class ParallelCoordinates {
     ctx.clearRect(0, 0, this.width, this.height);
     const n = this.data.ids.length;
     const faint = new Path2D();
-    const paths = Array.from({ length: BUCKETS }, () => new Path2D());
+    const paths = Array.from({ length: BUCKETS + 1 }, () => new Path2D()); // + no metric
     const xs = this.xs, ys = this.ys, axes = ys.length;
     let count = 0;
     for (let r = 0; r < n; r++) {
@@ -216,7 +217,8 @@ export class ParallelCoordinates {
     ctx.stroke(faint);
     ctx.globalAlpha = n > 2000 ? 0.35 : 0.7;
     paths.forEach((path, b) => {
-      ctx.strokeStyle = this.metric >= 0 ? ramp(b / (BUCKETS - 1)) : css("--accent");
+      if (b === BUCKETS) ctx.strokeStyle = css("--muted");
+      else ctx.strokeStyle = this.metric >= 0 ? ramp(b / (BUCKETS - 1)) : css("--accent");
       ctx.stroke(path);
     });
     ctx.globalAlpha = 1;
@@ -236,7 +238,12 @@ export function rangesToQuery(ranges) {
     const key = r.axis.key;
     if (r.codes) {
       const literals = r.codes.map((c) => r.axis.literals[c]).filter((x) => x !== null);
-      if (literals.length) parts.push(`${key} in [${literals.join(", ")}]`);
+      // "(missing)" is the label of runs without the key (a value "(missing)" has a literal).
+      const lacking = r.codes.some((c) => r.axis.literals[c] === null && r.axis.labels[c] === "(missing)");
+      const among = literals.length ? `${key} in [${literals.join(", ")}]` : null;
+      if (among && lacking) parts.push(`(${among} or not exists(${key}))`);
+      else if (among) parts.push(among);
+      else if (lacking) parts.push(`not exists(${key})`);
     } else {
       const lo = Number(r.lo.toPrecision(6)), hi = Number(r.hi.toPrecision(6));
       parts.push(`${key} >= ${lo} and ${key} <= ${hi}`);

@@ -29,27 +29,36 @@ function keepSelection() {
   writeSelection(selection());
 }
 
-function writeSelection(ids) {
-  const value = ids.join(",");
+// A parameter of the view changed in the page (a brush's query, the selection): written
+// into the URL, the links of the page and the hidden fields of its forms, so that what
+// comes next (a sort, another metric, other columns, a reload) keeps it.
+function setParam(name, value) {
   const url = new URL(window.location.href);
-  if (value) url.searchParams.set("sel", value); else url.searchParams.delete("sel");
+  if (value) url.searchParams.set(name, value); else url.searchParams.delete(name);
+  if (name === "q") url.searchParams.delete("page");
   window.history.replaceState(null, "", url);
   for (const link of document.querySelectorAll("main a[href^='/?'], main a[href='/']")) {
+    if (name === "q" && link.classList.contains("clear")) continue; // it drops the query
     const target = new URL(link.href);
-    if (value) target.searchParams.set("sel", value); else target.searchParams.delete("sel");
+    if (value) target.searchParams.set(name, value); else target.searchParams.delete(name);
     link.href = target.pathname + target.search;
   }
-  for (const form of document.querySelectorAll("form[data-keeps-selection]")) {
-    let input = form.querySelector('input[name="sel"]');
+  for (const form of document.querySelectorAll("form[data-keeps-view]")) {
+    if (form.querySelector(`[name="${name}"]:not([type="hidden"])`)) continue; // its own field
+    let input = form.querySelector(`input[type="hidden"][name="${name}"]`);
     if (!value) { if (input) input.remove(); continue; }
     if (!input) {
       input = document.createElement("input");
       input.type = "hidden";
-      input.name = "sel";
+      input.name = name;
       form.prepend(input);
     }
     input.value = value;
   }
+}
+
+function writeSelection(ids) {
+  setParam("sel", ids.join(","));
   const count = document.getElementById("selected-count");
   if (count) count.textContent = ids.length ? `${ids.length} selected` : "";
 }
@@ -88,10 +97,8 @@ document.addEventListener("change", (event) => {
 
 let refreshing = null;
 async function refreshTable(query) {
+  setParam("q", query);
   const url = new URL(window.location.href);
-  if (query) url.searchParams.set("q", query); else url.searchParams.delete("q");
-  url.searchParams.delete("page");
-  window.history.replaceState(null, "", url);
   url.searchParams.set("fragment", "table");
   const mine = (refreshing = url.toString());
   const response = await fetch(mine);
