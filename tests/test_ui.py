@@ -607,3 +607,28 @@ def test_a_brushed_category_s_literal_finds_its_runs(store_location: str) -> Non
             assert "1–1 of <strong>1</strong> runs" in page.text, literal
             found.add(re.findall(r'<tr data-id="([^"]+)"', page.text)[0])
         assert found == {"r400", "r401", "r402"}
+
+
+@pytest.mark.parametrize("run_id", ["a?b#c", "a/b", "with space", "50%+x", "ünï"])
+def test_a_run_whose_id_needs_quoting_has_working_pages(store_location: str, run_id: str) -> None:
+    from runconfig.ui._app import run_url
+
+    run = runconfig.init(store=store_location, project="ids", id=run_id, name="odd")
+    run.log({"loss": 1.0})
+    run.finish()
+    with _client(store_location) as client:
+        table = client.get("/?project=ids").text
+        assert f'href="{run_url(run_id)}"' in table
+        page = client.get(run_url(run_id))
+        assert page.status_code == 200 and "<h1>odd" in page.text.replace("\n", "")
+        assert (
+            client.get(run_url(run_id, "/live").replace("/run/", "/api/run/", 1)).json()["steps"]
+            == 1
+        )
+        saved = client.post(run_url(run_id, "/notes"), data={"notes": "n"},
+                            headers={"origin": BASE}, follow_redirects=False)  # fmt: skip
+        assert saved.status_code == 303 and saved.headers["location"].startswith(run_url(run_id))
+        assert client.get(saved.headers["location"]).status_code == 200
+        assert client.get(run_url(run_id, "/delete")).status_code == 200
+    with runconfig.Api(store_location) as api:
+        assert api.run(run_id).notes == "n"

@@ -7,11 +7,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from starlette.applications import Starlette
@@ -81,6 +83,8 @@ class _Page:
         )
         self.env.filters["json"] = _dumps
         self.env.globals["link"] = _data.link
+        self.env.globals["run_url"] = run_url
+        self.env.filters["shell"] = shlex.quote
         self.env.globals["column_key"] = _data.column_key
         self.env.globals["value_text"] = _data.value_text
         mtime = max(int(p.stat().st_mtime) for p in (HERE / "static").iterdir())
@@ -89,6 +93,11 @@ class _Page:
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.env.get_template(template).render(**context)
         return HTMLResponse(html, status_code=status)
+
+
+def run_url(run_id: str, then: str = "") -> str:
+    """The page of a run (``then``: one of its actions), its id quoted whatever it holds."""
+    return f"/run/{quote(run_id, safe='')}{then}"
 
 
 def _params(request: Request) -> dict[str, str]:
@@ -220,7 +229,13 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
             media_type="application/json",
         )  # fmt: skip
 
-    async def edit(request: Request) -> Response:
+    def edit(action: str) -> Any:
+        async def handler(request: Request) -> Response:
+            return await _edit(request, action)
+
+        return handler
+
+    async def _edit(request: Request, action: str) -> Response:
         if not _same_origin(request):
             return PlainTextResponse("forbidden: not sent by this page", status_code=403)
         run = _run(request.path_params["run_id"])
@@ -232,7 +247,6 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
                 "send the page's form (application/x-www-form-urlencoded)", status_code=415
             )
         form = await _form(request)
-        action = request.path_params["action"]
         with page.lock:
             if action == "tags":
                 text = str(form.get("tags", ""))
@@ -245,9 +259,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
                 api.delete([run])
                 after = _data.link("/", {"project": run.project, "deleted": run.name})
                 return RedirectResponse(after, status_code=303)
-            else:
-                return PlainTextResponse("no such action", status_code=404)
-        return RedirectResponse(f"/run/{run.id}?saved={action}", status_code=303)
+        return RedirectResponse(run_url(run.id, f"?saved={action}"), status_code=303)
 
     async def delete_view(request: Request) -> Response:
         run = _run(request.path_params["run_id"])
@@ -310,15 +322,19 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
 
     routes = [
         Route("/", runs_view),
-        Route("/run/{run_id}", run_view),
-        Route("/run/{run_id}/delete", delete_view, methods=["GET"]),
-        Route("/run/{run_id}/{action}", edit, methods=["POST"]),
+        # A run id may hold a "/": the actions first, the run's page last.
+        Route("/run/{run_id:path}/delete", delete_view, methods=["GET"]),
+        *(
+            Route(f"/run/{{run_id:path}}/{action}", edit(action), methods=["POST"])
+            for action in ("tags", "notes", "delete")
+        ),
+        Route("/api/run/{run_id:path}/live", live_api),
+        Route("/run/{run_id:path}", run_view),
         Route("/compare", compare_view),
         Route("/sweeps", sweeps_view),
         Route("/sweep/{sweep_id}", sweep_view),
         Route("/api/axes", axes_api),
         Route("/api/importance", importance_api),
-        Route("/api/run/{run_id}/live", live_api),
         Route("/favicon.ico", favicon),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
