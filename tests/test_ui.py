@@ -632,3 +632,27 @@ def test_a_run_whose_id_needs_quoting_has_working_pages(store_location: str, run
         assert client.get(run_url(run_id, "/delete")).status_code == 200
     with runconfig.Api(store_location) as api:
         assert api.run(run_id).notes == "n"
+
+
+def test_the_page_connects_again_after_postgresql_drops_its_connection(
+    pg_schema_url: str,
+) -> None:
+    import uuid
+
+    from conftest import pg_execute
+
+    name = f"rc-ui-{uuid.uuid4().hex[:8]}"
+    location = f"{pg_schema_url}&application_name={name}"
+    run = runconfig.init(store=pg_schema_url, project="p", name="kept", config={"lr": 0.1})
+    run.finish()
+    with _client(location) as client:
+        assert "kept" in client.get("/?project=p").text
+        # The server ends the page's connection (as a restart does).
+        pg_execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                   f"WHERE application_name = '{name}'")  # fmt: skip
+        again = client.get("/?project=p")
+        assert again.status_code == 200 and "kept" in again.text
+        pg_execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                   f"WHERE application_name = '{name}'")  # fmt: skip
+        page = client.get(f"/run/{run.id}")
+        assert page.status_code == 200 and "kept" in page.text  # not "No run"

@@ -5,6 +5,7 @@ origin. Data reaches scripts as JSON in the page or from ``/api/...``."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shlex
@@ -36,13 +37,13 @@ from runconfig._paths import format_path, format_segment
 from runconfig.api import (
     Api,
     RunConfig,
-    RunNotFoundError,
     RunRecord,
     SweepRecord,
     _collector_paused,
     flatten,
 )
-from runconfig.errors import QueryError, RunconfigError
+from runconfig.errors import QueryError, RunconfigError, StoreError
+from runconfig.store._resilient import is_disconnect
 from runconfig.sweeps import sweep_query
 from runconfig.ui import _data
 
@@ -73,7 +74,8 @@ def _dumps(value: Any) -> str:
 
 class _Page:
     def __init__(self, store: str | os.PathLike[str] | None) -> None:
-        self.api = Api(store)
+        self.store = store
+        self._api: Api | None = Api(store)
         self.lock = threading.RLock()
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(HERE / "templates")),
@@ -89,6 +91,25 @@ class _Page:
         self.env.globals["value_text"] = _data.value_text
         mtime = max(int(p.stat().st_mtime) for p in (HERE / "static").iterdir())
         self.env.globals["v"] = str(mtime)
+
+    @property
+    def api(self) -> Api:
+        """The Api over the store, opened again after its connection was lost."""
+        with self.lock:
+            if self._api is None:
+                self._api = Api(self.store)
+            return self._api
+
+    def reset(self) -> None:
+        """Drop the Api whose connection was lost (the next request opens another)."""
+        with self.lock:
+            lost, self._api = self._api, None
+        if lost is not None:
+            with contextlib.suppress(Exception):
+                lost.close()
+
+    def close(self) -> None:
+        self.reset()
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.env.get_template(template).render(**context)
@@ -117,13 +138,34 @@ def _same_origin(request: Request) -> bool:
     return origin is not None and origin == own
 
 
+def _reconnecting(page: _Page, handler: Any) -> Any:
+    """``handler``, asked again on a new connection if the store's was lost (a PostgreSQL
+    server restarted); if that fails too, a page saying the store is out of reach."""
+
+    @functools.wraps(handler)
+    async def answer(request: Request) -> Response:
+        for _attempt in (1, 2):
+            try:
+                response: Response = await handler(request)
+                return response
+            except StoreError as e:
+                if not is_disconnect(e):
+                    raise
+                page.reset()
+                lost = e
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": str(lost)}, status_code=503)
+        return page.render("unreachable.html", status=503, store=page.store, error=str(lost))
+
+    return answer
+
+
 def build(store: str | os.PathLike[str] | None) -> Starlette:
     page = _Page(store)
-    api = page.api
 
     def projects() -> list[tuple[str, int, str]]:
         with page.lock:
-            return api.projects()
+            return page.api.projects()
 
     async def runs_view(request: Request) -> Response:
         params = {k: v for k, v in _params(request).items() if k not in ("col", "deleted")}
@@ -136,7 +178,8 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         cols = params.get("cols", "")
         started = time.perf_counter()
         with page.lock:
-            table = _data.runs_table(api, project, where, order, cols, _int(params.get("page"), 1))
+            number = _int(params.get("page"), 1)
+            table = _data.runs_table(page.api, project, where, order, cols, number)
         metric = params.get("metric") or (table.metrics[0] if table.metrics else "")
         sweep = _sweep(params["sweep"]) if params.get("sweep") else None
         context = {
@@ -158,7 +201,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
 
     def _matching(params: dict[str, str]) -> list[RunConfig]:
         with page.lock:
-            return api.configs(
+            return page.api.configs(
                 project=params.get("project") or None,
                 where=params.get("q") or None,
                 order=params.get("order") or None,
@@ -199,8 +242,10 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
     def _run(run_id: str) -> RunRecord | None:
         try:
             with page.lock:
-                return api.run(run_id)
-        except (RunNotFoundError, RunconfigError):
+                return page.api.run(run_id)
+        except RunconfigError as e:  # not found, or a name that several runs have
+            if is_disconnect(e):
+                raise
             return None
 
     async def run_view(request: Request) -> Response:
@@ -250,13 +295,13 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         with page.lock:
             if action == "tags":
                 text = str(form.get("tags", ""))
-                api.set_tags(run, [t.strip() for t in text.split(",") if t.strip()])
+                page.api.set_tags(run, [t.strip() for t in text.split(",") if t.strip()])
             elif action == "notes":
-                api.set_notes(run, str(form.get("notes", "")).replace("\r\n", "\n"))
+                page.api.set_notes(run, str(form.get("notes", "")).replace("\r\n", "\n"))
             elif action == "delete":
                 if form.get("confirm") != run.name:  # asked again, with why (not an error)
                     return page.render("delete.html", run=run, wrong=True)
-                api.delete([run])
+                page.api.delete([run])
                 after = _data.link("/", {"project": run.project, "deleted": run.name})
                 return RedirectResponse(after, status_code=303)
         return RedirectResponse(run_url(run.id, f"?saved={action}"), status_code=303)
@@ -294,13 +339,15 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
     def _sweep(sweep_id: str) -> SweepRecord | None:
         try:
             with page.lock:
-                return api.sweep(sweep_id, runs=False)
-        except RunconfigError:
+                return page.api.sweep(sweep_id, runs=False)
+        except RunconfigError as e:
+            if is_disconnect(e):
+                raise
             return None
 
     async def sweeps_view(request: Request) -> Response:
         with page.lock:
-            found = api.sweeps()
+            found = page.api.sweeps()
         return page.render("sweeps.html", sweeps=found)
 
     async def sweep_view(request: Request) -> Response:
@@ -321,20 +368,24 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
 
     routes = [
-        Route("/", runs_view),
+        Route("/", _reconnecting(page, runs_view)),
         # A run id may hold a "/": the actions first, the run's page last.
-        Route("/run/{run_id:path}/delete", delete_view, methods=["GET"]),
+        Route("/run/{run_id:path}/delete", _reconnecting(page, delete_view), methods=["GET"]),
         *(
-            Route(f"/run/{{run_id:path}}/{action}", edit(action), methods=["POST"])
+            Route(
+                f"/run/{{run_id:path}}/{action}",
+                _reconnecting(page, edit(action)),
+                methods=["POST"],
+            )
             for action in ("tags", "notes", "delete")
         ),
-        Route("/api/run/{run_id:path}/live", live_api),
-        Route("/run/{run_id:path}", run_view),
-        Route("/compare", compare_view),
-        Route("/sweeps", sweeps_view),
-        Route("/sweep/{sweep_id}", sweep_view),
-        Route("/api/axes", axes_api),
-        Route("/api/importance", importance_api),
+        Route("/api/run/{run_id:path}/live", _reconnecting(page, live_api)),
+        Route("/run/{run_id:path}", _reconnecting(page, run_view)),
+        Route("/compare", _reconnecting(page, compare_view)),
+        Route("/sweeps", _reconnecting(page, sweeps_view)),
+        Route("/sweep/{sweep_id}", _reconnecting(page, sweep_view)),
+        Route("/api/axes", _reconnecting(page, axes_api)),
+        Route("/api/importance", _reconnecting(page, importance_api)),
         Route("/favicon.ico", favicon),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
@@ -346,7 +397,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         with contextlib.suppress(ImportError):
             import numpy  # noqa: F401
         yield
-        api.close()
+        page.close()
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return page.render("missing.html", status=404, what="page", name=request.url.path)
