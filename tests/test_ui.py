@@ -402,10 +402,13 @@ def test_a_running_run_s_new_values_come_from_the_live_endpoint(store_location: 
         first = client.get(f"/api/run/{run.id}/live").json()
         run.log({"loss": 0.5})
         second = client.get(f"/api/run/{run.id}/live").json()
+        since = client.get(f"/api/run/{run.id}/live?since=1").json()
         run.finish()
         third = client.get(f"/api/run/{run.id}/live").json()
     assert first["state"] == "running" and first["steps"] == 1
     assert second["steps"] == 2 and second["metrics"]["loss"][0]["values"] == [1.0, 0.5]
+    assert since["metrics"]["loss"][0]["values"] == [0.5]  # only what the page lacks
+    assert since["metrics"]["loss"][0]["steps"] == [1]
     assert third["state"] == "finished"
 
 
@@ -656,3 +659,19 @@ def test_the_page_connects_again_after_postgresql_drops_its_connection(
                    f"WHERE application_name = '{name}'")  # fmt: skip
         page = client.get(f"/run/{run.id}")
         assert page.status_code == 200 and "kept" in page.text  # not "No run"
+
+
+def test_metrics_logged_in_nested_dicts_get_charts(store_location: str) -> None:
+    run = runconfig.init(store=store_location, project="nest")
+    for step in range(3):
+        run.log({"val": {"acc": 0.5 + step / 10}, "train/loss": 1.0 - step / 10})
+    run.finish()
+    with _client(store_location) as client:
+        page = client.get(f"/run/{run.id}")
+        live = client.get(f"/api/run/{run.id}/live").json()
+    data = json.loads(page.text.split('id="run-data">', 1)[1].split("</script>", 1)[0])
+    assert set(data["charts"]["metrics"]) == {"val.acc", "train/loss"}
+    assert data["charts"]["metrics"]["val.acc"][0]["values"] == [0.5, 0.6, 0.7]
+    summary = re.findall(r'<tr><th scope="row">([^<]+)</th>', page.text.split('id="summary"')[1])
+    assert "val.acc" in summary and "train/loss" in summary
+    assert set(live["summary"]) >= {"val.acc", "train/loss"}  # named as on the page

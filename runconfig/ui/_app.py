@@ -40,7 +40,6 @@ from runconfig.api import (
     RunRecord,
     SweepRecord,
     _collector_paused,
-    flatten,
 )
 from runconfig.errors import QueryError, RunconfigError, StoreError
 from runconfig.store._resilient import is_disconnect
@@ -86,6 +85,7 @@ class _Page:
         self.env.filters["json"] = _dumps
         self.env.globals["link"] = _data.link
         self.env.globals["run_url"] = run_url
+        self.env.globals["flat"] = _data.flat
         self.env.filters["shell"] = shlex.quote
         self.env.globals["column_key"] = _data.column_key
         self.env.globals["value_text"] = _data.value_text
@@ -266,11 +266,12 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         if run is None:
             return JSONResponse({"error": "no such run"}, status_code=404)
         metrics = _data.compare([run], True).metrics
+        since = max(0, _int(request.query_params.get("since"), 0))  # rows the page has
         return Response(
-            _dumps({"state": run.state, "steps": len(run.history or ()),
-                    "metrics": _data.histories([run], metrics),
+            _dumps({"state": run.state, "steps": len(run.history or ()), "since": since,
+                    "metrics": _data.histories([run], metrics, since),
                     "summary": {k: _data.value_text(v) for k, v in
-                                flatten(run.summary).items()}}),
+                                _data.flat(run.summary).items() if not k.startswith("_")}}),
             media_type="application/json",
         )  # fmt: skip
 

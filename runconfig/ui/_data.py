@@ -152,6 +152,26 @@ class Comparison:
     metrics: list[str]
 
 
+def flat(tree: Mapping[str, Any], head: str = "") -> dict[str, Any]:
+    """A logged row or a summary with its nested dicts' leaves as ``outer.inner`` keys,
+    the names as logged (``train/loss`` stays ``train/loss``): what the charts are of."""
+    if not any(type(v) is dict for v in tree.values()):
+        return dict(tree) if not head else {head + k: v for k, v in tree.items()}
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        if type(value) is dict and value:
+            out.update(flat(value, f"{head}{key}."))
+        else:
+            out[head + key] = value
+    return out
+
+
+def _rows(run: RunRecord) -> list[Mapping[str, Any]]:
+    """The run's logged rows, nested dicts flattened (:func:`flat`)."""
+    return [flat(row) if any(type(v) is dict for v in row.values()) else row
+            for row in run.history or ()]  # fmt: skip
+
+
 def compare(runs: Sequence[RunRecord], show_all: bool) -> Comparison:
     """The config keys of ``runs`` side by side: those that differ (or all)."""
     every = diff(runs, all=True)
@@ -163,25 +183,26 @@ def compare(runs: Sequence[RunRecord], show_all: bool) -> Comparison:
     ]
     metrics: dict[str, None] = {}
     for run in runs:
-        for row in run.history or ():
+        for row in _rows(run):
             metrics.update(
                 dict.fromkeys(k for k, v in row.items() if not k.startswith("_") and _is_number(v))
             )
     return Comparison(list(runs), keys, len(every) - len(differing), list(metrics))
 
 
-def histories(runs: Iterable[RunRecord], metrics: Sequence[str]) -> dict[str, Any]:
-    """Per metric, per run: ``[[step...], [value...]]`` of its logged numbers."""
+def histories(runs: Iterable[RunRecord], metrics: Sequence[str], since: int = 0) -> dict[str, Any]:
+    """Per metric, per run: ``[[step...], [value...]]`` of its logged numbers (those
+    logged after its first ``since`` rows)."""
     out: dict[str, Any] = {m: [] for m in metrics}
     for run in runs:
-        rows = run.history or ()
+        rows = _rows(run)[since:]
         for metric in metrics:
             steps: list[Any] = []
             values: list[float] = []
-            for row in rows:
+            for i, row in enumerate(rows, since):
                 value: Any = row.get(metric)
                 if _is_number(value) and math.isfinite(value):
-                    steps.append(row.get("_step", len(steps)))
+                    steps.append(row.get("_step", i))
                     values.append(float(value))
             out[metric].append({"run": run.name, "id": run.id, "steps": steps, "values": values})
     return out

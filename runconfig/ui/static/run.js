@@ -12,7 +12,8 @@ async function poll() {
     await new Promise((r) => setTimeout(r, 1000));
     let fresh;
     try {
-      const response = await fetch(`/api/run/${encodeURIComponent(data.id)}/live`);
+      // Only the rows logged since the last answer: a long run's history is not resent.
+      const response = await fetch(`/api/run/${encodeURIComponent(data.id)}/live?since=${steps}`);
       if (!response.ok) continue;
       fresh = await response.json();
     } catch {
@@ -25,9 +26,15 @@ async function poll() {
     steps = fresh.steps;
     const holder = document.getElementById("charts");
     holder.querySelector(".empty")?.remove();
+    const known = data.charts.metrics;
     for (const [metric, series] of Object.entries(fresh.metrics)) {
-      if (charts[metric]) charts[metric].update(series);
-      else charts[metric] = new LineChart(holder, metric, series);
+      if (!known[metric]) known[metric] = series.map((s) => ({ ...s, steps: [], values: [] }));
+      known[metric].forEach((mine, i) => {
+        mine.steps.push(...series[i].steps);
+        mine.values.push(...series[i].values);
+      });
+      if (charts[metric]) charts[metric].update(known[metric]);
+      else charts[metric] = new LineChart(holder, metric, known[metric]);
     }
     const body = document.querySelector("#summary tbody");
     body.replaceChildren();
