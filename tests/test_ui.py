@@ -675,3 +675,17 @@ def test_metrics_logged_in_nested_dicts_get_charts(store_location: str) -> None:
     summary = re.findall(r'<tr><th scope="row">([^<]+)</th>', page.text.split('id="summary"')[1])
     assert "val.acc" in summary and "train/loss" in summary
     assert set(live["summary"]) >= {"val.acc", "train/loss"}  # named as on the page
+
+
+def test_a_bad_sort_or_column_choice_is_named_with_its_own_caret(client: TestClient) -> None:
+    page = client.get("/", params={"project": "p", "q": "lr > 0", "order": "config.lr asc"})
+    error = page.text.split('id="query-error"', 1)[1].split("</div>", 1)[0]
+    assert "sort &#39;config.lr asc&#39;: unexpected &#39;asc&#39;" in error
+    assert '<pre class="caret">config.lr asc\n          ^</pre>' in error  # under the sort
+    escape = re.search(r'<a href="([^"]+)">Show the runs without this sort</a>', error)
+    assert escape is not None and "order" not in escape.group(1) and "q=lr" in escape.group(1)
+    assert "run-1" in client.get(escape.group(1).replace("&amp;", "&")).text
+    assert "sort &#39;run.nosuch&#39;" in client.get("/?order=run.nosuch").text
+    cols = client.get("/?project=p&cols=config.")
+    assert "columns &#39;config.&#39;" in cols.text
+    assert "without this choice of columns" in cols.text

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from runconfig._cli_output import Column, default_columns, parse_columns, text_of
 from runconfig._paths import format_segment, leaf, parse_path
-from runconfig.api import MISSING, Api, RunConfig, RunRecord, diff, flatten
+from runconfig.api import MISSING, Api, RunConfig, RunRecord, _validate_order, diff, flatten
 
 __all__ = [
     "PAGE",
@@ -52,6 +52,8 @@ class Table:
     error: str | None = None
     error_query: str = ""
     error_position: int | None = None
+    error_field: str = "q"
+    """The parameter the error is in: ``q`` (the query), ``order`` or ``cols``."""
     metrics: list[str] = field(default_factory=list)
     candidates: list[tuple[str, str, bool]] = field(default_factory=list)
 
@@ -107,10 +109,19 @@ def runs_table(
 ) -> Table:
     """The table of the runs page; a bad query gives an empty table with its error."""
     from runconfig.errors import QueryError
+    from runconfig.query import parse_order
 
+    # Each parameter is checked on its own, so that an error names it and its caret is
+    # under its own text: the query, the sort, the columns.
+    field, text = "q", where
     try:
-        columns, candidates, metrics = _columns(api, project, where, cols)
         total = api.count(project=project, where=where or None)
+        field, text = "order", order
+        if order:
+            _validate_order(parse_order(order), order)  # a bad key, an unknown run field
+        field, text = "cols", cols
+        columns, candidates, metrics = _columns(api, project, where, cols)
+        field, text = "q", where
         pages = max(1, math.ceil(total / PAGE))
         page = min(max(page, 1), pages)
         runs = api.runs(
@@ -119,12 +130,17 @@ def runs_table(
         )  # fmt: skip
     except (QueryError, ValueError) as e:
         position = getattr(e, "position", None)
-        text = getattr(e, "message", None) or str(e)
-        return Table([], [], 0, 1, 1, order, error=text, error_query=where,
-                     error_position=position)  # fmt: skip
+        message = getattr(e, "message", None) or str(e)
+        if field != "q":
+            message = f"{_FIELDS[field]} {text!r}: {message}"
+        return Table([], [], 0, 1, 1, order, error=message, error_query=text,
+                     error_position=position, error_field=field)  # fmt: skip
     rows = [(run, [cell(c.value(run)) for c in columns]) for run in runs]
     return Table(columns, rows, total, page, pages, order, metrics=metrics,
                  candidates=candidates)  # fmt: skip
+
+
+_FIELDS = {"order": "sort", "cols": "columns"}
 
 
 def check_metric(metric: str) -> None:
