@@ -286,6 +286,38 @@ def test_the_ui_command_refuses_another_address(tmp_path: Any) -> None:
     assert len(done.stderr.strip().splitlines()) == 1 and "binds 127.0.0.1" in done.stderr
 
 
+def test_the_ui_command_says_the_port_it_listens_on_or_why_it_cannot(tmp_path: Any) -> None:
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    from conftest import child_env
+
+    store = str(tmp_path / "x.db")
+    runconfig.init(store=store, project="p").finish()
+    argv = [sys.executable, "-m", "runconfig", "ui", "--store", store, "--port"]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = subprocess.run([*argv, str(taken.getsockname()[1])], env=child_env(),
+                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert busy.returncode == 1 and busy.stdout == ""
+    assert len(busy.stderr.strip().splitlines()) == 1 and "cannot listen" in busy.stderr
+    chosen = subprocess.Popen([*argv, "0"], env=child_env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    try:
+        assert chosen.stdout is not None
+        line = chosen.stdout.readline()
+        port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+        assert port != 0
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/favicon.ico", timeout=10) as r:
+            assert r.status == 200
+    finally:
+        chosen.terminate()
+        chosen.communicate(timeout=10)
+
+
 # -- compare, charts, importance -------------------------------------------------------------------
 def test_compare_shows_the_keys_that_differ_typed_and_all_on_request(
     client: TestClient, filled: str

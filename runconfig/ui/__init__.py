@@ -55,8 +55,22 @@ def serve(
     """Serve the page until interrupted."""
     check_host(host)
     app = create_app(store)
+    import socket
+
     import uvicorn
 
+    # The socket is bound here, before the address is printed: a port in use is said in
+    # one line, and --port 0 prints the port the system chose.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)  # connections wait from now, before the server's loop starts
+    except OSError as e:
+        sock.close()
+        raise UsageError(f"runconfig ui cannot listen on {host}:{port}: {e.strerror}") from None
+    port = sock.getsockname()[1]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     if open_browser:
         import threading
@@ -64,4 +78,5 @@ def serve(
 
         threading.Timer(0.8, webbrowser.open, args=(url,)).start()
     print(f"runconfig ui: {url} (Ctrl-C stops it)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[sock])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import json
 import os
 import shlex
@@ -18,6 +19,7 @@ from urllib.parse import quote
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -142,11 +144,18 @@ def _reconnecting(page: _Page, handler: Any) -> Any:
     """``handler``, asked again on a new connection if the store's was lost (a PostgreSQL
     server restarted); if that fails too, a page saying the store is out of reach."""
 
+    is_async = inspect.iscoroutinefunction(handler)
+
     @functools.wraps(handler)
     async def answer(request: Request) -> Response:
         for _attempt in (1, 2):
             try:
-                response: Response = await handler(request)
+                # A view that reads the store runs in a worker thread: a slow read never
+                # holds up the server's loop (its static files, its other requests).
+                if is_async:
+                    response: Response = await handler(request)
+                else:
+                    response = await run_in_threadpool(handler, request)
                 return response
             except StoreError as e:
                 if not is_disconnect(e):
@@ -167,7 +176,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         with page.lock:
             return page.api.projects()
 
-    async def runs_view(request: Request) -> Response:
+    def runs_view(request: Request) -> Response:
         params = {k: v for k, v in _params(request).items() if k not in ("col", "deleted")}
         chosen = request.query_params.getlist("col")
         if chosen:  # the column chooser's checkboxes
@@ -208,7 +217,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
                 limit=AXES_LIMIT,
             )
 
-    async def axes_api(request: Request) -> Response:
+    def axes_api(request: Request) -> Response:
         params = _params(request)
         metric = params.get("metric", "")
         try:
@@ -229,7 +238,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
         return {"metric": metric, "runs": len(runs), "keys": rows,
                 "ms": (time.perf_counter() - started) * 1e3}  # fmt: skip
 
-    async def importance_api(request: Request) -> Response:
+    def importance_api(request: Request) -> Response:
         params = _params(request)
         try:
             _data.check_metric(params.get("metric", ""))
@@ -248,7 +257,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
                 raise
             return None
 
-    async def run_view(request: Request) -> Response:
+    def run_view(request: Request) -> Response:
         run = _run(request.path_params["run_id"])
         if run is None:
             return page.render("missing.html", status=404, what="run",
@@ -261,7 +270,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
             saved=request.query_params.get("saved"),
         )  # fmt: skip
 
-    async def live_api(request: Request) -> Response:
+    def live_api(request: Request) -> Response:
         run = _run(request.path_params["run_id"])
         if run is None:
             return JSONResponse({"error": "no such run"}, status_code=404)
@@ -307,14 +316,14 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
                 return RedirectResponse(after, status_code=303)
         return RedirectResponse(run_url(run.id, f"?saved={action}"), status_code=303)
 
-    async def delete_view(request: Request) -> Response:
+    def delete_view(request: Request) -> Response:
         run = _run(request.path_params["run_id"])
         if run is None:
             return page.render("missing.html", status=404, what="run",
                                name=request.path_params["run_id"])  # fmt: skip
         return page.render("delete.html", run=run, wrong=False)
 
-    async def compare_view(request: Request) -> Response:
+    def compare_view(request: Request) -> Response:
         ids: list[str] = []
         for value in request.query_params.getlist("run"):
             ids += [v for v in value.split(",") if v]
@@ -346,12 +355,12 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
                 raise
             return None
 
-    async def sweeps_view(request: Request) -> Response:
+    def sweeps_view(request: Request) -> Response:
         with page.lock:
             found = page.api.sweeps()
         return page.render("sweeps.html", sweeps=found)
 
-    async def sweep_view(request: Request) -> Response:
+    def sweep_view(request: Request) -> Response:
         """A sweep's runs, its progress above them: the runs view of ``run.sweep == ID``."""
         found = _sweep(request.path_params["sweep_id"])
         if found is None:
