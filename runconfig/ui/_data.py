@@ -52,6 +52,8 @@ class Table:
     error: str | None = None
     error_query: str = ""
     error_position: int | None = None
+    numeric: list[bool] = field(default_factory=list)
+    """Per column: whether it holds numbers (its header is aligned with them)."""
     error_field: str = "q"
     """The parameter the error is in: ``q`` (the query), ``order`` or ``cols``."""
     metrics: list[str] = field(default_factory=list)
@@ -136,8 +138,13 @@ def runs_table(
         return Table([], [], 0, 1, 1, order, error=message, error_query=text,
                      error_position=position, error_field=field)  # fmt: skip
     rows = [(run, [cell(c.value(run)) for c in columns]) for run in runs]
+    numeric = [
+        any(cells[i].number for _, cells in rows)
+        and all(cells[i].number or cells[i].missing for _, cells in rows)
+        for i in range(len(columns))
+    ]
     return Table(columns, rows, total, page, pages, order, metrics=metrics,
-                 candidates=candidates)  # fmt: skip
+                 candidates=candidates, numeric=numeric)  # fmt: skip
 
 
 _FIELDS = {"order": "sort", "cols": "columns"}

@@ -92,12 +92,18 @@ export class ParallelCoordinates {
     const svg = this.svg;
     svg.replaceChildren();
     const top = PAD.top, bottom = this.height - PAD.bottom;
+    // Titles and tick labels get the room between two axes (~7 px a character), so that
+    // neighbours never run together; the whole name is in the title's tooltip.
+    const room = this.xs.length > 1 ? this.xs[1] - this.xs[0] : this.width;
+    const titleChars = Math.max(4, Math.floor((room - 8) / 7));
+    const tickChars = Math.max(3, Math.min(14, Math.floor((room / 2 - 8) / 6)));
+    const cut = (text, n) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
     this.data.axes.forEach((axis, i) => {
       const x = this.xs[i];
       const g = el("g", { "data-axis": axis.key }, svg);
       el("line", { class: "axis", x1: x, x2: x, y1: top, y2: bottom }, g);
       const title = el("text", { x, y: 14, "text-anchor": "middle", "font-weight": "600" }, g);
-      title.textContent = axis.title.length > 22 ? `${axis.title.slice(0, 21)}…` : axis.title;
+      title.textContent = cut(axis.title, titleChars);
       const tipText = el("title", {}, title);
       tipText.textContent = axis.key;
       const s = this.scales[i];
@@ -106,7 +112,7 @@ export class ParallelCoordinates {
         : [[top, fmt(s.back(top))], [(top + bottom) / 2, fmt(s.back((top + bottom) / 2))], [bottom, fmt(s.back(bottom))]];
       for (const [y, label] of marks.slice(0, 12)) {
         const t = el("text", { class: "tick", x: x - 5, y: y + 4, "text-anchor": "end" }, g);
-        t.textContent = String(label).length > 14 ? `${String(label).slice(0, 13)}…` : label;
+        t.textContent = cut(String(label), tickChars);
       }
       const brush = this.brushes.get(i);
       if (brush) {

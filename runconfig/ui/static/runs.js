@@ -113,6 +113,12 @@ async function refreshTable(query) {
 async function parallel() {
   const holder = document.getElementById("parcoords");
   if (!holder) return;
+  const loading = document.createElement("p");
+  loading.className = "loading";
+  loading.textContent = "Loading…";
+  holder.replaceChildren(loading);
+  const importanceBody = document.querySelector("#importance .importance-body");
+  if (importanceBody) importanceBody.replaceChildren(loading.cloneNode(true));
   const response = await fetch(holder.dataset.src);
   let data;
   try {
