@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 import warnings
 from collections import Counter
@@ -352,97 +351,77 @@ def _agent_process(location: str, sweep_id: str, *extra: str) -> subprocess.Pope
     )
 
 
-def test_an_agent_killed_mid_trial_leaves_a_crashed_run_and_the_point_runs_again(
-    tmp_path: Path, store_location: str
-) -> None:
-    (tmp_path / "slow.py").write_text(
-        textwrap.dedent(
-            """
-            import os, time, runconfig
-            run = runconfig.init()
-            open(os.path.join(os.environ["MARK"], run.id), "w").close()
-            if run.config.n == 1 and not os.path.exists(os.environ["MARK"] + "/again"):
-                open(os.environ["MARK"] + "/again", "w").close()
-                time.sleep(120)
-            run.log({"loss": 1.0})
-            """
-        )
-    )
+SLOW = """
+import os, time, runconfig
+run = runconfig.init()
+if run.config.n == 1 and not os.path.exists(os.environ["MARK"] + "/again"):
+    open(os.environ["MARK"] + "/again", "w").close()
+    time.sleep(120)
+run.log({"loss": 1.0})
+"""
+
+
+def _slow_sweep(tmp_path: Path, store_location: str, lease: float) -> tuple[str, Path]:
+    """A two-point sweep whose first trial hangs the first time (it marks ``again``)."""
+    (tmp_path / "slow.py").write_text(SLOW)
     marks = tmp_path / "marks"
     marks.mkdir()
-    spec = {"program": "slow.py", "method": "grid", "runconfig": {"lease": 2},
+    spec = {"program": "slow.py", "method": "grid", "runconfig": {"lease": lease},
             "parameters": {"n": {"values": [1, 2]}}}  # fmt: skip
-    sweep_id = runconfig.sweep(spec, store=store_location)
-    os.environ["MARK"] = str(marks)
-    try:
-        first = _agent_process(store_location, sweep_id)
-        deadline = time.monotonic() + 60
-        while not (marks / "again").exists():
-            assert time.monotonic() < deadline, "the trial never started"
-            time.sleep(0.1)
-        os.killpg(first.pid, signal.SIGKILL)  # the agent and its trial, as a lost machine
-        first.communicate()
-        time.sleep(2.5)  # past the lease
-        second = _agent_process(store_location, sweep_id)
-        output, _ = second.communicate(timeout=120)
-    finally:
-        del os.environ["MARK"]
-    assert second.returncode == 0, output
-    trials = _trials(store_location, sweep_id)
+    return runconfig.sweep(spec, store=store_location), marks
+
+
+def _agent_in_its_hanging_trial(location: str, sweep_id: str, marks: Path) -> Any:
+    agent = _agent_process(location, sweep_id)
+    deadline = time.monotonic() + 60
+    while not (marks / "again").exists():
+        assert time.monotonic() < deadline, "the trial never started"
+        time.sleep(0.1)
+    return agent
+
+
+def _assert_the_first_point_ran_twice(location: str, sweep_id: str) -> None:
+    trials = _trials(location, sweep_id)
     assert [(t.idx, t.attempt, t.state) for t in trials] == [
         (0, 1, "crashed"), (0, 2, "finished"), (1, 1, "finished")
     ]  # fmt: skip
-    runs = {r.id: r for r in _runs(store_location, sweep_id)}
+    runs = {r.id: r for r in _runs(location, sweep_id)}
     assert runs[trials[0].run_id].state == "crashed"  # type: ignore[index]
-    assert runs[trials[1].run_id].state == "finished"  # type: ignore[index]
+    assert {runs[t.run_id].state for t in trials[1:]} == {"finished"}  # type: ignore[index]
     assert trials[0].run_id != trials[1].run_id
 
 
-def test_ctrl_c_on_an_agent_ends_its_trial_and_offers_the_point_again_at_once(
-    tmp_path: Path, store_location: str
+def test_an_agent_killed_mid_trial_leaves_a_crashed_run_and_the_point_runs_again(
+    tmp_path: Path, store_location: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "slow.py").write_text(
-        textwrap.dedent(
-            """
-            import os, time, runconfig
-            run = runconfig.init()
-            if run.config.n == 1 and not os.path.exists(os.environ["MARK"] + "/again"):
-                open(os.environ["MARK"] + "/again", "w").close()
-                time.sleep(120)
-            run.log({"loss": 1.0})
-            """
-        )
-    )
-    marks = tmp_path / "marks"
-    marks.mkdir()
-    spec = {"program": "slow.py", "method": "grid", "runconfig": {"lease": 600},
-            "parameters": {"n": {"values": [1, 2]}}}  # fmt: skip
-    sweep_id = runconfig.sweep(spec, store=store_location)
-    os.environ["MARK"] = str(marks)
-    try:
-        first = _agent_process(store_location, sweep_id)
-        deadline = time.monotonic() + 60
-        while not (marks / "again").exists():
-            assert time.monotonic() < deadline, "the trial never started"
-            time.sleep(0.1)
-        started = time.monotonic()
-        os.killpg(first.pid, signal.SIGINT)  # Ctrl-C in the agent's terminal
-        output, _ = first.communicate(timeout=30)
-        assert first.returncode != 0, output
-        assert time.monotonic() - started < 10, output  # the trial was ended, not awaited
-        # The lease (600 s) has not passed: the point is offered again by the interrupt.
-        second = _agent_process(store_location, sweep_id)
-        again, _ = second.communicate(timeout=120)
-    finally:
-        del os.environ["MARK"]
+    sweep_id, marks = _slow_sweep(tmp_path, store_location, lease=2)
+    monkeypatch.setenv("MARK", str(marks))
+    first = _agent_in_its_hanging_trial(store_location, sweep_id, marks)
+    os.killpg(first.pid, signal.SIGKILL)  # the agent and its trial, as a lost machine
+    first.communicate()
+    time.sleep(2.5)  # past the lease
+    second = _agent_process(store_location, sweep_id)
+    output, _ = second.communicate(timeout=120)
+    assert second.returncode == 0, output
+    _assert_the_first_point_ran_twice(store_location, sweep_id)
+
+
+def test_ctrl_c_on_an_agent_ends_its_trial_and_offers_the_point_again_at_once(
+    tmp_path: Path, store_location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sweep_id, marks = _slow_sweep(tmp_path, store_location, lease=600)
+    monkeypatch.setenv("MARK", str(marks))
+    first = _agent_in_its_hanging_trial(store_location, sweep_id, marks)
+    started = time.monotonic()
+    os.killpg(first.pid, signal.SIGINT)  # Ctrl-C in the agent's terminal
+    output, _ = first.communicate(timeout=30)
+    assert first.returncode != 0, output
+    assert time.monotonic() - started < 10, output  # the trial was ended, not awaited
+    # The lease (600 s) has not passed: the point is offered again by the interrupt.
+    second = _agent_process(store_location, sweep_id)
+    again, _ = second.communicate(timeout=120)
     assert second.returncode == 0, again
-    trials = _trials(store_location, sweep_id)
-    assert [(t.idx, t.attempt, t.state) for t in trials] == [
-        (0, 1, "crashed"), (0, 2, "finished"), (1, 1, "finished")
-    ]  # fmt: skip
-    runs = {r.id: r for r in _runs(store_location, sweep_id)}
-    assert runs[trials[0].run_id].state == "crashed"  # type: ignore[index]
-    assert {runs[t.run_id].state for t in trials[1:]} == {"finished"}  # type: ignore[index]
+    _assert_the_first_point_ran_twice(store_location, sweep_id)
 
 
 RACER = """

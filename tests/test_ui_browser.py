@@ -160,6 +160,18 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server.stop()
 
 
+def _brush(page: Page, axis: str, start: float, end: float) -> None:
+    """Drag along an axis of the parallel coordinates, from and to fractions of its
+    height (0: its top)."""
+    hit = page.locator(f'#parcoords g[data-axis="{axis}"] rect.hit').bounding_box()
+    assert hit is not None
+    x = hit["x"] + hit["width"] / 2
+    page.mouse.move(x, hit["y"] + hit["height"] * start)
+    page.mouse.down()
+    page.mouse.move(x, hit["y"] + hit["height"] * end, steps=8)
+    page.mouse.up()
+
+
 def _lrs(page: Page) -> list[float]:
     index = page.eval_on_selector_all(
         "#runs thead th", "ths => ths.findIndex(th => th.textContent.trim().startsWith('lr'))"
@@ -244,13 +256,7 @@ def test_brushing_an_axis_writes_the_range_into_the_query_and_filters_the_table(
     # (the <script> run's one-off optimizer and loss of 9 make that key explain much too)
     assert {"lr", "dropout"} <= set(keys[:3]) and len(keys) == 8, keys
     assert "301 runs" in page.inner_text("#importance .hint")
-    hit = page.locator('#parcoords g[data-axis="dropout"] rect.hit').bounding_box()
-    assert hit is not None
-    x = hit["x"] + hit["width"] / 2
-    page.mouse.move(x, hit["y"] + hit["height"] * 0.25)
-    page.mouse.down()
-    page.mouse.move(x, hit["y"] + hit["height"] * 0.5, steps=8)
-    page.mouse.up()
+    _brush(page, "dropout", 0.25, 0.5)
     page.wait_for_function("() => document.querySelector('#q').value.includes('dropout >=')")
     query = page.input_value("#q")
     lo = float(query.split("dropout >= ")[1].split(" ")[0])
@@ -321,12 +327,7 @@ def test_the_selection_survives_clearing_the_query_and_a_brush(
     assert f"sel={run_id}" in page.url and page.inner_text("#selected-count") == "1 selected"
     # A brush redraws the table from the server: the box stays checked.
     page.wait_for_selector("#parcoords canvas")
-    hit = page.locator('#parcoords g[data-axis="dropout"] rect.hit').bounding_box()
-    assert hit is not None
-    page.mouse.move(hit["x"] + hit["width"] / 2, hit["y"] + 2)
-    page.mouse.down()
-    page.mouse.move(hit["x"] + hit["width"] / 2, hit["y"] + hit["height"] - 2, steps=5)
-    page.mouse.up()
+    _brush(page, "dropout", 0.02, 0.98)
     page.wait_for_function("() => location.search.includes('dropout')")
     page.wait_for_function("() => document.querySelector('#q').value.includes('dropout')")
     page.wait_for_timeout(300)
@@ -345,12 +346,7 @@ def test_a_brushed_query_survives_another_metric_and_other_columns(
     page = open_page().page
     page.goto(small.url + "/?project=browser&metric=val_loss")
     page.wait_for_selector("#parcoords canvas")
-    hit = page.locator('#parcoords g[data-axis="dropout"] rect.hit').bounding_box()
-    assert hit is not None
-    page.mouse.move(hit["x"] + hit["width"] / 2, hit["y"] + hit["height"] * 0.2)
-    page.mouse.down()
-    page.mouse.move(hit["x"] + hit["width"] / 2, hit["y"] + hit["height"] * 0.6, steps=5)
-    page.mouse.up()
+    _brush(page, "dropout", 0.2, 0.6)
     page.wait_for_function("() => location.search.includes('dropout')")
     query = page.input_value("#q")
     page.wait_for_function("() => !document.querySelector('#count').textContent.includes('301')")
