@@ -14,7 +14,6 @@ from runconfig._cli_output import text_of
 
 if TYPE_CHECKING:
     from runconfig.sweeps import SweepStatus
-    from runconfig.sweeps._spec import SweepSpec
 
 __all__: list[str] = []
 
@@ -158,6 +157,7 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
 
 
 def _show(status: SweepStatus) -> str:
+    from runconfig._summary import dotted
     from runconfig.sweeps._spec import load_spec
 
     s = status.sweep
@@ -174,28 +174,15 @@ def _show(status: SweepStatus) -> str:
     for param in spec.params:
         lines.append(f"  {param.name}: {param.describe()}")
     top = [r for r in status.runs if status.metric_of(r) is not None][:10]
+    swept = {p.name for p in spec.params if p.distribution != "constant"}
     if top:
         lines.append("best runs:")
         rows = [("run", "state", status.metric or "", "config")]
         for run in top:
             rows.append(
                 (run.name, run.state, text_of(status.metric_of(run)),
-                 " ".join(f"{k}={text_of(v)}" for k, v in _flat(run.config).items()
-                          if _swept(k, spec)))
+                 " ".join(f"{k}={text_of(v)}" for k, v in dotted(run.config).items()
+                          if k in swept))
             )  # fmt: skip
         lines.extend("  " + line for line in _table(rows).splitlines())
     return "\n".join(lines)
-
-
-def _flat(tree: dict[str, object], prefix: str = "") -> dict[str, object]:
-    out: dict[str, object] = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            out.update(_flat(value, f"{prefix}{key}."))
-        else:
-            out[prefix + key] = value
-    return out
-
-
-def _swept(key: str, spec: SweepSpec) -> bool:
-    return any(p.name == key for p in spec.params if p.distribution != "constant")

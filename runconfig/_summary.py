@@ -51,6 +51,7 @@ __all__ = [
     "Summary",
     "SummaryKeyError",
     "SummaryNode",
+    "dotted",
     "leaves",
     "make_metric",
     "parse_metric_name",
@@ -115,6 +116,13 @@ def leaves(row: Mapping[str, Any], prefix: Path = ()) -> Iterator[tuple[Path, An
             yield from leaves(v, (*prefix, k))
         else:
             yield (*prefix, k), v
+
+
+def dotted(tree: Mapping[str, Any]) -> dict[str, Any]:
+    """Every leaf of a nested dict under its keys joined by dots, as wandb names the
+    columns of a logged nested dict (``{"val": {"acc": 1}}`` -> ``val.acc``; the names as
+    logged otherwise: ``train/loss`` stays ``train/loss``)."""
+    return {".".join(path): value for path, value in leaves(tree)}
 
 
 def _get(tree: Mapping[str, Any], path: Path) -> Any:

@@ -478,6 +478,9 @@ def test_the_sweep_commands(tmp_path: Path, store_location: str) -> None:
     assert "acc=3" in listed.stdout
     shown = _cli("sweep", "show", sweep_id, "--store", store_location)
     assert "a: values" in shown.stdout and "grid of 3; 1 pending 2 finished" in shown.stdout
+    best = shown.stdout.split("best runs:\n", 1)[1].splitlines()
+    assert best[0].split() == ["run", "state", "acc", "config"]
+    assert best[1].split()[1:] == ["finished", "3.0", "a=3"]  # best first, its swept value
     stopped = _cli("sweep", "--stop", sweep_id, "--store", store_location)
     assert stopped.stdout.strip() == f"sweep {sweep_id}: stopped"
     bad = tmp_path / "bad.yaml"

@@ -36,6 +36,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runconfig._paths import format_path, format_segment
+from runconfig._summary import dotted
 from runconfig.api import (
     Api,
     RunConfig,
@@ -87,7 +88,7 @@ class _Page:
         self.env.filters["json"] = _dumps
         self.env.globals["link"] = _data.link
         self.env.globals["run_url"] = run_url
-        self.env.globals["flat"] = _data.flat
+        self.env.globals["dotted"] = dotted
         self.env.filters["shell"] = shlex.quote
         self.env.globals["column_key"] = _data.column_key
         self.env.globals["value_text"] = _data.value_text
@@ -280,7 +281,7 @@ def build(store: str | os.PathLike[str] | None) -> Starlette:
             _dumps({"state": run.state, "steps": len(run.history or ()), "since": since,
                     "metrics": _data.histories([run], metrics, since),
                     "summary": {k: _data.value_text(v) for k, v in
-                                _data.flat(run.summary).items() if not k.startswith("_")}}),
+                                dotted(run.summary).items() if not k.startswith("_")}}),
             media_type="application/json",
         )  # fmt: skip
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from runconfig._cli_output import Column, default_columns, parse_columns, text_of
 from runconfig._paths import format_segment, leaf, parse_path
+from runconfig._summary import dotted
 from runconfig.api import MISSING, Api, RunConfig, RunRecord, _validate_order, diff, flatten
 
 __all__ = [
@@ -175,23 +176,9 @@ class Comparison:
     metrics: list[str]
 
 
-def flat(tree: Mapping[str, Any], head: str = "") -> dict[str, Any]:
-    """A logged row or a summary with its nested dicts' leaves as ``outer.inner`` keys,
-    the names as logged (``train/loss`` stays ``train/loss``): what the charts are of."""
-    if not any(type(v) is dict for v in tree.values()):
-        return dict(tree) if not head else {head + k: v for k, v in tree.items()}
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        if type(value) is dict and value:
-            out.update(flat(value, f"{head}{key}."))
-        else:
-            out[head + key] = value
-    return out
-
-
 def _rows(run: RunRecord) -> list[Mapping[str, Any]]:
-    """The run's logged rows, nested dicts flattened (:func:`flat`)."""
-    return [flat(row) if any(type(v) is dict for v in row.values()) else row
+    """The run's logged rows, nested dicts' leaves named as wandb names them (``val.acc``)."""
+    return [dotted(row) if any(type(v) is dict for v in row.values()) else row
             for row in run.history or ()]  # fmt: skip
 
 
