@@ -25,10 +25,6 @@ function selection() {
   return ids;
 }
 
-function keepSelection() {
-  writeSelection(selection());
-}
-
 // A parameter of the view changed in the page (a brush's query, the selection): written
 // into the URL, the links of the page and the hidden fields of its forms, so that what
 // comes next (a sort, another metric, other columns, a reload) keeps it.
@@ -63,35 +59,10 @@ function writeSelection(ids) {
   if (count) count.textContent = ids.length ? `${ids.length} selected` : "";
 }
 
-// The table as the server drew it may predate boxes checked meanwhile: the URL decides.
-function readSelection() {
-  const form = document.getElementById("compare-form");
-  const value = new URL(window.location.href).searchParams.get("sel");
-  const ids = value ? value.split(",").filter(Boolean) : [];
-  if (!form) return;
-  const wanted = new Set(ids);
-  for (const hidden of form.querySelectorAll('input[type="hidden"][name="run"]')) hidden.remove();
-  const shown = new Set();
-  for (const box of form.querySelectorAll('input[type="checkbox"][name="run"]')) {
-    box.checked = wanted.has(box.value);
-    shown.add(box.value);
-  }
-  const holder = form.querySelector(".picked");
-  for (const id of ids) {
-    if (shown.has(id)) continue;
-    const hidden = document.createElement("input");
-    hidden.type = "hidden";
-    hidden.name = "run";
-    hidden.value = id;
-    holder.prepend(hidden);
-  }
-  writeSelection(ids);
-}
-
 document.addEventListener("change", (event) => {
   const target = event.target;
   if (target instanceof HTMLInputElement && target.type === "checkbox" && target.name === "run") {
-    keepSelection();
+    writeSelection(selection());
   }
 });
 
@@ -102,11 +73,14 @@ async function refreshTable(query) {
   url.searchParams.set("fragment", "table");
   const mine = (refreshing = url.toString());
   const response = await fetch(mine);
+  const text = await response.text();
   if (mine !== refreshing) return; // a newer brush won
-  const wrap = document.getElementById("table-wrap");
-  wrap.innerHTML = await response.text();
-  wrap.dataset.query = query;
-  readSelection();
+  // A box checked while the table was on its way is in the URL, not in that table: ask
+  // again, with the selection as it is now.
+  if (new URL(window.location.href).searchParams.get("sel") !== url.searchParams.get("sel")) {
+    return refreshTable(query);
+  }
+  document.getElementById("table-wrap").innerHTML = text; // drawn with the selection
 }
 
 // One request brings the chart's axes and the parameter importance (one read of the runs).
