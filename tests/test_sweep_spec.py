@@ -761,6 +761,10 @@ def test_early_terminate() -> None:
     refused(base + "early_terminate: {type: hyperband, min_iter: 3, eta: 1}\n", 5, "eta")
     refused(base + "early_terminate: {type: hyperbnd, min_iter: 3}\n", 5, "hyperband")
     refused(base + "early_terminate: {type: hyperband, min_iter: 3, etta: 2}\n", 5, "eta")
+    # Accepted as a block but without a band of at least 1 iteration: refused at once, not
+    # found out by the agents.
+    refused(base + "early_terminate: {type: hyperband, max_iter: 2, s: 3, eta: 3}\n", 5,
+            "no band of at least 1 iteration")  # fmt: skip
 
 
 def test_parameters_block() -> None:

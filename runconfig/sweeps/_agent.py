@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import secrets
 import signal
@@ -408,9 +409,12 @@ class _Watch:
                 elif agent.spec.early_terminate and time.monotonic() >= self._next_rule:
                     self._next_rule = time.monotonic() + max(agent.beat, 1.0)
                     self._hyperband()
-            except Exception as e:  # a blip of the store: the next beat tries again
+            except StoreError as e:  # a blip of the store: the next beat tries again
                 termwarn(f"sweep agent: could not renew the lease of trial {trial.idx}: {e}")
                 agent._reopen()
+            except Exception as e:  # a fault of the stopping rule: the lease goes on
+                termwarn(f"sweep agent: early termination is off for trial {trial.idx}: {e}")
+                self._next_rule = math.inf
 
     def _stop(self, reason: str) -> None:
         if not self.ctx.stop.is_set():

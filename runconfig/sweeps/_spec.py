@@ -572,7 +572,7 @@ class _Reader:
         strict = block.get("strict", True)
         if not isinstance(strict, bool):
             raise self.error((*path, "strict"), f"{_kind(strict)} is not true or false")
-        return {
+        out = {
             "type": "hyperband",
             "min_iter": min_iter,
             "max_iter": max_iter,
@@ -580,6 +580,13 @@ class _Reader:
             "eta": 3.0 if eta is None else float(eta),
             "strict": strict,
         }
+        from runconfig.sweeps._hyperband import bands
+
+        try:  # the bands the agents will judge at: a block with none is refused here
+            bands(out)
+        except SweepError as e:
+            raise self.error(path, str(e).removeprefix("early_terminate: ")) from None
+        return out
 
     def command(self, tree: dict[str, Any]) -> list[str] | None:
         value = tree.get("command")
