@@ -203,6 +203,12 @@ def _sweep_params() -> dict[str, Any] | str | None:
 
 
 def _trial_of_process() -> Trial | None:
+    # A process with no agent in it (the context module unloaded) and no trial in its
+    # environment imports nothing of the sweeps: init() is on every run's start.
+    if "runconfig.sweeps._context" not in sys.modules and not (
+        os.environ.get("RUNCONFIG_SWEEP_ID") or os.environ.get("WANDB_SWEEP_ID")
+    ):
+        return None
     from runconfig.sweeps._context import of_process
 
     return of_process()

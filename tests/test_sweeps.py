@@ -653,3 +653,19 @@ def test_a_program_agent_on_a_sweep_without_a_program_says_what_to_do(
     with pytest.raises(SweepError, match=r"the sweep has no program.*function=train"):
         runconfig.agent(sweep_id, store=store_location)
     assert _trials(store_location, sweep_id) == []  # nothing was claimed
+
+
+def test_a_run_outside_any_sweep_imports_nothing_of_the_sweeps(tmp_path: Path) -> None:
+    # init() is on the start of every run: the sweep machinery stays unloaded unless this
+    # process runs an agent or its environment names a trial.
+    script = (
+        "import sys, runconfig\n"
+        f"run = runconfig.init(store={str(tmp_path / 'runs.db')!r}, project='p', "
+        "config={'lr': 0.1})\n"
+        "run.log({'loss': 1.0}); run.finish()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('runconfig.sweeps')))\n"
+    )
+    env = {k: v for k, v in child_env().items() if "SWEEP" not in k}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=60, check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
