@@ -3,21 +3,17 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import click
 
 from runconfig._cli_commands import cli, store_option
-from runconfig._cli_output import text_of
 
 if TYPE_CHECKING:
     from runconfig.sweeps import SweepStatus
 
 __all__: list[str] = []
-
-_ACTIONS = ("stop", "cancel", "pause", "resume")
 
 
 def _store(store: str | None) -> str | None:
@@ -75,6 +71,8 @@ def sweep_command(
     if store:
         agent += ["--store", store]
     click.echo(f"created sweep {sweep_id}")
+    import shlex
+
     click.echo(f"run an agent: {shlex.join(agent)}")
 
 
@@ -127,6 +125,7 @@ def sweeps_command(project: str | None, store: str | None) -> None:
       runconfig sweeps --project mnist --store postgresql://me@db/runs
     """
     from runconfig import sweeps
+    from runconfig._cli_output import text_of
 
     found = sweeps.sweeps(project, store=_store(store))
     if not found:
@@ -157,6 +156,7 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
 
 
 def _show(status: SweepStatus) -> str:
+    from runconfig._cli_output import text_of
     from runconfig._summary import dotted
     from runconfig.sweeps._spec import load_spec
 

@@ -135,10 +135,6 @@ def bands(early_terminate: Mapping[str, Any]) -> list[int]:
     return found
 
 
-def _show(value: float) -> str:
-    return repr(value)
-
-
 def runs_to_stop(
     early_terminate: Mapping[str, Any],
     goal: str,
@@ -194,7 +190,7 @@ def runs_to_stop(
         if value > closest_threshold:
             what = metric if strict else f"the best {metric} so far"
             stops[run_id] = (
-                f"hyperband: at iteration {closest_band} {what} {_show(sign * value)} "
-                f"is worse than the threshold {_show(sign * closest_threshold)}"
+                f"hyperband: at iteration {closest_band} {what} {sign * value!r} "
+                f"is worse than the threshold {sign * closest_threshold!r}"
             )
     return stops

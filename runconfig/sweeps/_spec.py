@@ -64,7 +64,6 @@ METHODS = ("grid", "random", "bayes")
 ORDERS = ("wandb", "shuffled")
 GOALS = ("minimize", "maximize")
 IMPUTES = ("worst", "best", "latest")
-IMPUTES_WHILE_RUNNING = (False, "latest", "best", "worst")
 
 _GRID_LAWS = frozenset({"constant", "categorical", "int_uniform", "q_uniform"})
 _NUMERIC_KEYS = ("min", "max", "q", "mu", "sigma", "a", "b")
