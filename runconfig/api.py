@@ -358,12 +358,12 @@ class SweepRecord:
     run_cap: int | None = None
     metric: str | None = None
     goal: str = "minimize"
-    _best: RunRecord | None = field(default=None, repr=False)
 
     def best_run(self, order: str | None = None) -> RunRecord | None:
         """The run with the best value of the sweep's metric (None before one has it).
         ``order`` is wandb's and ignored: the metric's goal decides."""
-        return self._best
+        best = self.runs[0] if self.runs else None
+        return best if best is not None and self.metric_of(best) is not None else None
 
     def metric_of(self, run: RunRecord) -> float | None:
         """The run's value of the sweep's metric, if it is a number."""
@@ -837,18 +837,24 @@ class Api:
 
     def sweeps(self, project: str | None = None, *, runs: bool = True) -> list[SweepRecord]:
         """Every sweep (of ``project``), newest first, as :meth:`sweep` reads one."""
-        return [self._sweep_record(found, runs) for found in self._store.sweeps.find(project)]
+        from runconfig.sweeps import _statuses
+
+        found = _statuses(self._store, self._location, project, runs=runs, trials=False)
+        return [self._record_of(status) for status in found]
 
     def _sweep_record(self, found: Any, runs: bool) -> SweepRecord:
         from runconfig.sweeps import _status
 
-        status = _status(self._store, found, self._location, runs=runs)
+        return self._record_of(_status(self._store, found, self._location, runs=runs))
+
+    @staticmethod
+    def _record_of(status: Any) -> SweepRecord:
         data = status.sweep
         return SweepRecord(
             id=data.id, name=data.name, project=data.project, state=data.state,
             method=data.method, config=data.spec, runs=RunList(status.runs),
             counts=status.counts, seed=data.seed, total=data.total, run_cap=data.run_cap,
-            metric=status.metric, goal=status.goal, _best=status.best,
+            metric=status.metric, goal=status.goal,
         )  # fmt: skip
 
     def run(

@@ -643,6 +643,20 @@ def test_the_api_reads_a_sweep_back_and_a_target_ends_it(store_location: str) ->
     best = found.best_run()
     assert best is not None and best.summary["acc"] == 0.95
     assert found.counts == {"finished": 2, "canceled": 2}  # the two offered next
+    # Every sweep, newest first, by project; without their runs when asked so.
+    other = runconfig.sweep({"method": "grid", "metric": {"name": "loss"},
+                             "parameters": {"b": {"values": [1]}}},
+                            project="u", store=store_location)  # fmt: skip
+    with runconfig.Api(store_location) as api:
+        assert [s.id for s in api.sweeps()] == [other, sweep_id]
+        listed = api.sweeps(project="t")
+        assert [s.id for s in listed] == [sweep_id] and listed[0].counts == found.counts
+        best = listed[0].best_run()
+        assert best is not None and best.summary["acc"] == 0.95
+        lean = api.sweeps(project="t", runs=False)
+        assert len(lean[0].runs) == 0 and lean[0].best_run() is None
+        assert lean[0].counts == found.counts
+        assert api.sweeps(project="u")[0].best_run() is None  # no run yet
 
 
 def test_a_program_agent_on_a_sweep_without_a_program_says_what_to_do(

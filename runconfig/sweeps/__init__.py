@@ -225,32 +225,47 @@ def metric_value(run: RunRecord, metric: str | None) -> float | None:
     return None
 
 
-def _ranked(runs: list[RunRecord], metric: str | None, goal: str) -> list[RunRecord]:
-    def key(run: RunRecord) -> tuple[int, float]:
-        value = run.summary.get(metric) if metric else None
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
-            return 0, (-value if goal == "maximize" else value)
-        return 1, 0.0
-
-    return sorted(runs, key=key)
-
-
-def _status(st: RunStore, found: SweepData, location: str, *, runs: bool = True) -> SweepStatus:
-    """The sweep's status; ``runs=False`` leaves its runs (and trials) unread."""
+def _status(
+    st: RunStore,
+    found: SweepData,
+    location: str,
+    *,
+    runs: bool = True,
+    trials: bool = False,
+    counts: dict[str, int] | None = None,
+) -> SweepStatus:
+    """The sweep's status: its runs best first by its metric (none read if ``runs`` is
+    false), its trials if asked for; ``counts``: its trials per state, if already read."""
     from runconfig.api import RunRecord
+    from runconfig.store.base import OrderKey
 
     metric = found.spec.get("metric") if isinstance(found.spec.get("metric"), dict) else None
     name = metric.get("name") if metric else None
     goal = (metric.get("goal") if metric else None) or "minimize"
-    counts = st.sweeps.counts([found.id])[found.id]
+    if counts is None:
+        counts = st.sweeps.counts([found.id])[found.id]
     if not runs:
         return SweepStatus(found, counts, [], [], name, goal)
+    from runconfig._paths import format_segment
     from runconfig.query import compile_query, parse_query
 
     fragment = compile_query(parse_query(sweep_query(found.id)), st.dialect)
-    records = [RunRecord.from_data(d, location) for d in st.find_runs(where=fragment)]
-    trials = st.sweeps.trials(found.id)
-    return SweepStatus(found, counts, trials, _ranked(records, name, goal), name, goal)
+    # The store sorts as the metric ranks runs: numbers first (by the goal), the rest last.
+    order = [OrderKey("s", format_segment(name), goal == "maximize")] if name else []
+    records = [RunRecord.from_data(d, location) for d in st.find_runs(where=fragment, order=order)]
+    found_trials = st.sweeps.trials(found.id) if trials else []
+    return SweepStatus(found, counts, found_trials, records, name, goal)
+
+
+def _statuses(
+    st: RunStore, location: str, project: str | None, *, runs: bool, trials: bool
+) -> list[SweepStatus]:
+    """:func:`_status` of every sweep (of ``project``), newest first; their trial counts
+    read at once."""
+    found = st.sweeps.find(project)
+    counts = st.sweeps.counts([f.id for f in found])
+    return [_status(st, f, location, runs=runs, trials=trials, counts=counts[f.id])
+            for f in found]  # fmt: skip
 
 
 def sweep_query(sweep_id: str) -> str:
@@ -265,7 +280,7 @@ def status(sweep_id: str, *, store: str | os.PathLike[str] | None = None) -> Swe
     location = resolve_location(store)
     st = open_store(location, readonly=True)
     try:
-        return _status(st, _find(st, sweep_id), location)
+        return _status(st, _find(st, sweep_id), location, trials=True)
     finally:
         st.close()
 
@@ -279,6 +294,6 @@ def sweeps(
     location = resolve_location(store)
     st = open_store(location, readonly=True)
     try:
-        return [_status(st, found, location) for found in st.sweeps.find(project)]
+        return _statuses(st, location, project, runs=True, trials=True)
     finally:
         st.close()
