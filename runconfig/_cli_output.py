@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from runconfig._paths import format_path, parse_path
+from runconfig._paths import format_path, leaf, parse_path
 from runconfig.api import MISSING, RunRecord, diff, flatten, yaml_scalar
 
 if TYPE_CHECKING:
@@ -137,12 +137,7 @@ class Column:
             if name == "command":
                 return run.command
             return getattr(run, name, MISSING)
-        node: Any = run.config if self.section == "c" else run.summary
-        for key in self.path:
-            if not isinstance(node, Mapping) or key not in node:
-                return MISSING
-            node = node[key]
-        return node
+        return leaf(run.config if self.section == "c" else run.summary, self.path, MISSING)
 
 
 def run_field(name: str) -> Column:

@@ -932,18 +932,17 @@ class Api:
 
     def set_tags(self, run: RunRecord, tags: Sequence[str]) -> RunRecord:
         """Replace a run's tags (duplicates dropped, order kept); returns the run re-read."""
-        data = self._store.get_run(run.id, with_history=False)
-        if data is None or data.rid is None:
-            raise RunNotFoundError(f"no run with id {run.id!r} in {self.store}")
-        self._writer().update_run(data.rid, tags=list(dict.fromkeys(tags)))
-        return self.run(run.id)
+        return self._set(run, tags=list(dict.fromkeys(tags)))
 
     def set_notes(self, run: RunRecord, notes: str | None) -> RunRecord:
         """Replace a run's notes (None or "" clears them); returns the run re-read."""
+        return self._set(run, notes=notes or None)
+
+    def _set(self, run: RunRecord, **fields: Any) -> RunRecord:
         data = self._store.get_run(run.id, with_history=False)
         if data is None or data.rid is None:
             raise RunNotFoundError(f"no run with id {run.id!r} in {self.store}")
-        self._writer().update_run(data.rid, notes=notes or None)
+        self._writer().update_run(data.rid, **fields)
         return self.run(run.id)
 
     def import_runs(

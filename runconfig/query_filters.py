@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from runconfig._entries import canonical_json
-from runconfig._paths import parse_path
+from runconfig._paths import leaf, parse_path
 from runconfig._regex import search
 from runconfig.errors import QueryError, did_you_mean
 from runconfig.query import (
@@ -128,12 +128,7 @@ def _lookup(run: Mapping[str, Any], path: Path) -> Any:
     if path.section == "r":
         fields = run.get("run") or {}
         return fields.get(path.segments[0])
-    node = run.get(_SECTION_KEYS[path.section]) or {}
-    for seg in path.segments:
-        if not isinstance(node, Mapping) or seg not in node:
-            return _MISSING
-        node = node[seg]
-    return node
+    return leaf(run.get(_SECTION_KEYS[path.section]) or {}, path.segments, _MISSING)
 
 
 def _compare(stored: Any, op: str, value: Value) -> bool:

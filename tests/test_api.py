@@ -548,3 +548,28 @@ def test_api_does_not_import_the_query_language_to_list_runs(tmp_path: Path) -> 
         env={**os.environ, "PYTHONWARNINGS": "error"},
     )  # fmt: skip
     assert out.stdout.strip() == "[]"
+
+
+def test_tags_notes_projects_counts_and_the_lean_read(store_location: str) -> None:
+    from runconfig.store import open_store
+
+    st = open_store(store_location)
+    st.bulk_insert([make_run(1, project="p", config={"lr": 0.1}),
+                    make_run(2, project="p", config={"lr": 0.2}),
+                    make_run(3, project="q")])  # fmt: skip
+    st.close()
+    with Api(store_location) as api:
+        tagged = api.set_tags(api.run("r1"), ["x", "y", "x"])
+        assert tagged.tags == ["x", "y"] and api.run("r1").tags == ["x", "y"]
+        assert api.set_notes(tagged, "first try").notes == "first try"
+        assert api.set_notes(tagged, "").notes is None and api.run("r1").notes is None
+        newest = [make_run(2).created_at, make_run(3).created_at]
+        assert api.projects() == [("p", 2, newest[0]), ("q", 1, newest[1])]
+        assert api.count() == 3 and api.count(project="p", where="lr > 0.15") == 1
+        assert [c.id for c in api.configs(project="p", order="-lr", limit=1)] == ["r2"]
+        assert len(api.configs(limit=2)) == 2
+        gone = api.run("r3")
+        api.delete([gone])
+        with pytest.raises(RunNotFoundError):
+            api.set_notes(gone, "too late")
+        assert [p for p, _, _ in api.projects()] == ["p"]

@@ -31,7 +31,6 @@ from runconfig._entries import (
     RunTrees,
     dumps,
     entries_at,
-    is_hidden,
     loads,
     run_trees,
     without_hidden,
@@ -818,8 +817,7 @@ class SqlStore(RunStore):
                 trees = (by_rid.get(row[0], ({}, {})) for row in rows)
             out = [(row[1], row[2], *tree) for row, tree in zip(rows, trees, strict=True)]
         if hidden:
-            out = [(i, n, without_hidden(c), s) if any(map(is_hidden, c)) else (i, n, c, s)
-                   for i, n, c, s in out]  # fmt: skip
+            out = [(i, n, without_hidden(c), s) for i, n, c, s in out]
         return out
 
     def _rows_by_rid(self, rids: list[Any]) -> list[Row]:

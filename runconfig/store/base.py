@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from runconfig._entries import Change, without_hidden
+from runconfig._entries import Change
 
 if TYPE_CHECKING:
     from runconfig.store._artifacts import ArtifactRecords
@@ -222,12 +222,7 @@ class RunStore(abc.ABC):
     ) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
         """``(id, name, config, summary)`` of the runs :meth:`find_runs` would give, the
         config without its hidden top-level keys."""
-        return [
-            (r.id, r.name, without_hidden(r.config), r.summary)
-            for r in self.find_runs(
-                project=project, where=where, order=order, limit=limit, timeout=timeout
-            )
-        ]
+        raise NotImplementedError(f"{type(self).__name__} cannot read trees")
 
     def count_runs(
         self,
