@@ -200,16 +200,17 @@ def worker(
     env: dict[str, str] | None = None,
     cwd: str | None = None,
     timeout: float = 1800,
+    peer: bool = False,
 ) -> Any:
     """Run ``python script --worker name args...`` and return the JSON of its last line.
 
     Each peer runs in a process of its own, so that one library's imports, threads and
     atexit hooks cannot slow down or break another's figures. None if it fails.
-    ``RUNCONFIG_PEER_PYTHON``: the interpreter to run it with (a virtualenv holding the
-    peers, e.g. MLflow, apart from the test environment); runconfig is then imported from
-    this checkout.
+    ``peer``: the worker times a peer, run with ``RUNCONFIG_PEER_PYTHON`` when it is set
+    (a virtualenv holding the peers, e.g. MLflow, apart from the test environment);
+    runconfig is then imported from this checkout. Our own workers keep this interpreter.
     """
-    python = os.environ.get("RUNCONFIG_PEER_PYTHON") or sys.executable
+    python = (os.environ.get("RUNCONFIG_PEER_PYTHON") if peer else None) or sys.executable
     argv = [python, script, "--worker", name, *args]
     full_env = child_env(env)
     if python != sys.executable:

@@ -217,7 +217,7 @@ def bench_mlflow(count: int, fresh: bool) -> list[Row]:
         populate(path, count)
         best, median, ours = time_query(path, QUERIES[0][1])
     env = {"MLFLOW_ENABLE_ASYNC_LOGGING": "0", "MLFLOW_DISABLE_TELEMETRY": "true"}
-    out = worker(__file__, "mlflow", CACHE, str(count), env=env, timeout=3600)
+    out = worker(__file__, "mlflow", CACHE, str(count), env=env, timeout=3600, peer=True)
     row = Row(
         f"the issue's query on {count:,} runs vs MLflow search_runs (median)",
         median,

@@ -152,7 +152,9 @@ def read_rows(ours: str, typed: str, texts: str, count: int, mlflow: bool) -> li
     if mlflow:
         env = {"MLFLOW_ENABLE_ASYNC_LOGGING": "0", "MLFLOW_DISABLE_TELEMETRY": "true"}
         cache = os.path.join(tempfile.gettempdir(), "runconfig-bench-cache")
-        out = worker(os.path.join(HERE, "bench_query.py"), "mlflow", cache, str(count), env=env)
+        out = worker(
+            os.path.join(HERE, "bench_query.py"), "mlflow", cache, str(count), env=env, peer=True
+        )
         if out is not None:
             row.peers.append(("MLflow search_runs (filters client-side)", out["median"]))
             row.note += f"; ours {out['median'] / warm:.0f}x faster than MLflow (floor 200x)"

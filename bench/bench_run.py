@@ -233,7 +233,9 @@ def _measure(
 ) -> Any:
     env = {**PEER_ENV, "BENCH_PROFILE": "1"} if profile else PEER_ENV
     with tempfile.TemporaryDirectory() as tmp:
-        out = worker(__file__, name, store or tmp, env={**env, "WANDB_DIR": tmp}, cwd=tmp)
+        peer = name.partition(":")[0] in ("wandb", "mlflow")
+        out = worker(__file__, name, store or tmp, env={**env, "WANDB_DIR": tmp}, cwd=tmp,
+                     peer=peer)  # fmt: skip
     return None if out is None else out[stat]
 
 

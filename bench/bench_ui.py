@@ -287,7 +287,7 @@ def mlflow_row(location: str, count: int) -> Row:
     with runconfig.Api(location) as api:
         ours = api.runs(project="bench", order="summary.val_loss", limit=50)
     env = {"MLFLOW_ENABLE_ASYNC_LOGGING": "0", "MLFLOW_DISABLE_TELEMETRY": "true"}
-    out = worker(__file__, "mlflow", CACHE, str(count), env=env, timeout=3600)
+    out = worker(__file__, "mlflow", CACHE, str(count), env=env, timeout=3600, peer=True)
     row.baseline, row.baseline_name, row.floor = None, "", None
     if out is None:
         row.note = "MLflow: n/a (not installed or failed; RUNCONFIG_PEER_PYTHON names a venv)"
