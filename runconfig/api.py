@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     import yaml
 
     from runconfig.artifacts import Artifact
+    from runconfig.store.base import SqlFragment
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -757,30 +758,7 @@ class Api:
         ``RUNCONFIG_QUERY_TIMEOUT`` variable, else 30 s; ``0``: no limit. ``offset``: skip
         that many of the sorted runs first (a page further on).
         """
-        if limit is not None and limit < 0:
-            raise ValueError(f"limit must be at least 0, got {limit}")
-        if offset < 0:
-            raise ValueError(f"offset must be at least 0, got {offset}")
-        if project is not None and (problem := _not_text("project", project)):
-            raise QueryError(problem)
-        fragment = None
-        keys: list[OrderKey] = []
-        if where or filters or order:  # the query language costs an import: only if used
-            from runconfig.query import (
-                And,
-                compile_query,
-                filters_to_query,
-                parse_order,
-                parse_query,
-            )
-
-            node = parse_query(where) if where else None
-            if filters:
-                fnode = filters_to_query(filters)
-                node = fnode if node is None else And((node, fnode))
-            fragment = compile_query(node, self._store.dialect) if node is not None else None
-            keys = parse_order(order) if order else []
-            _validate_order(keys, order or "")
+        fragment, keys = self._compile(project, where, order, limit, offset, filters)
         with _collector_paused():
             found = self._store.find_runs(
                 project=project, where=fragment, order=keys, limit=limit, timeout=timeout,
@@ -799,14 +777,7 @@ class Api:
     ) -> list[RunConfig]:
         """The config and summary of each run :meth:`runs` would give (hidden ``_`` keys
         left out), and nothing else: the lean read behind charts of thousands of runs."""
-        fragment = None
-        keys: list[OrderKey] = []
-        if where or order:
-            from runconfig.query import compile_query, parse_order, parse_query
-
-            fragment = compile_query(parse_query(where), self._store.dialect) if where else None
-            keys = parse_order(order) if order else []
-            _validate_order(keys, order or "")
+        fragment, keys = self._compile(project, where, order, limit)
         with _collector_paused():
             found = self._store.find_trees(
                 project=project, where=fragment, order=keys, limit=limit, timeout=timeout
@@ -817,12 +788,38 @@ class Api:
         self, project: str | None = None, where: str | None = None, *, timeout: float | None = None
     ) -> int:
         """How many runs match ``where`` (the query language) in ``project``."""
-        fragment = None
-        if where:
-            from runconfig.query import compile_query, parse_query
-
-            fragment = compile_query(parse_query(where), self._store.dialect)
+        fragment, _ = self._compile(project, where, None, None)
         return self._store.count_runs(project=project, where=fragment, timeout=timeout)
+
+    def _compile(
+        self,
+        project: str | None,
+        where: str | None,
+        order: str | Sequence[str] | None,
+        limit: int | None,
+        offset: int = 0,
+        filters: Mapping[str, Any] | None = None,
+    ) -> tuple[SqlFragment | None, list[OrderKey]]:
+        """The arguments of a read checked, its query compiled for the store, its order
+        parsed: what :meth:`runs`, :meth:`configs` and :meth:`count` share."""
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must be at least 0, got {limit}")
+        if offset < 0:
+            raise ValueError(f"offset must be at least 0, got {offset}")
+        if project is not None and (problem := _not_text("project", project)):
+            raise QueryError(problem)
+        if not (where or filters or order):  # the query language costs an import
+            return None, []
+        from runconfig.query import And, compile_query, filters_to_query, parse_order, parse_query
+
+        node = parse_query(where) if where else None
+        if filters:
+            fnode = filters_to_query(filters)
+            node = fnode if node is None else And((node, fnode))
+        fragment = compile_query(node, self._store.dialect) if node is not None else None
+        keys = parse_order(order) if order else []
+        _validate_order(keys, order or "")
+        return fragment, keys
 
     def projects(self) -> list[tuple[str, int, str]]:
         """``(project, number of runs, newest run's start)`` for each project, by name."""

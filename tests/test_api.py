@@ -568,6 +568,8 @@ def test_tags_notes_projects_counts_and_the_lean_read(store_location: str) -> No
         assert api.count() == 3 and api.count(project="p", where="lr > 0.15") == 1
         assert [c.id for c in api.configs(project="p", order="-lr", limit=1)] == ["r2"]
         assert len(api.configs(limit=2)) == 2
+        with pytest.raises(ValueError, match="limit"):  # as runs() says it
+            api.configs(limit=-1)
         gone = api.run("r3")
         api.delete([gone])
         with pytest.raises(RunNotFoundError):
