@@ -32,7 +32,6 @@ __all__ = [
     "sweeps",
 ]
 
-_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _BIGINT = 2**62  # a grid bigger than this is never done: stored as "no end"
 
 # What each control does: the state it sets, from which states.
@@ -85,7 +84,7 @@ def sweep(
 
     if (sweep_config is None) == (sweep is None):
         raise SweepError("sweep() takes one sweep config: a dict, or the path of a YAML/JSON file")
-    import secrets
+    from runconfig._init import _new_id, _random_below
 
     spec = load_spec(sweep_config if sweep_config is not None else sweep)  # type: ignore[arg-type]
     for warning in spec.warnings:
@@ -95,9 +94,9 @@ def sweep(
     total = spec.grid_size() if spec.method == "grid" else None
     if total is not None and total >= _BIGINT:
         total = None
-    seed = spec.seed if spec.seed is not None else secrets.randbelow(2**31)
+    seed = spec.seed if spec.seed is not None else _random_below(2**31)
     data = SweepData(
-        id="".join(secrets.choice(_ALPHABET) for _ in range(8)),
+        id=_new_id(),
         project=_project(project, spec.project),
         name=spec.source.get("name") if isinstance(spec.source.get("name"), str) else None,
         method=spec.method,
@@ -270,7 +269,9 @@ def _statuses(
 
 def sweep_query(sweep_id: str) -> str:
     """The query of a sweep's runs: ``run.sweep == "k3x9q2ab"``."""
-    return 'run.sweep == "' + sweep_id.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    from runconfig._init import _quote
+
+    return "run.sweep == " + _quote(sweep_id)
 
 
 def status(sweep_id: str, *, store: str | os.PathLike[str] | None = None) -> SweepStatus:

@@ -14,7 +14,6 @@ import contextlib
 import json
 import math
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from runconfig._init import _hostname, _new_id
 from runconfig._term import termwarn
 from runconfig.errors import StoreError, SweepError, TrialStopped
 from runconfig.store import RunStore
@@ -64,11 +64,6 @@ def _env_float(name: str, default: float) -> float:
     return value
 
 
-def _new_run_id() -> str:
-    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    return "".join(secrets.choice(alphabet) for _ in range(8))
-
-
 class Agent:
     """Runs trials of sweep ``sweep`` from ``store`` until the sweep says there is nothing
     left, ``count`` trials ran here, or trials failed ``max_failures`` times in a row."""
@@ -94,7 +89,7 @@ class Agent:
         self.kill_delay = _env_float(
             "RUNCONFIG_AGENT_KILL_DELAY", _env_float("WANDB_AGENT_KILL_DELAY", 30.0)
         )
-        self.id = f"{_hostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.id = f"{_hostname()}:{os.getpid()}:{_new_id()[:6]}"
         self._store_lock = threading.Lock()
         self.out = out if out is not None else sys.stderr
         self.ran = 0
@@ -155,7 +150,7 @@ class Agent:
             return spec.point(index, seed)
 
         return self.store.sweeps.claim(
-            self.sweep.id, self.id, self.lease, _new_run_id, params_of,
+            self.sweep.id, self.id, self.lease, _new_id, params_of,
             block=1 if bayes is not None else BLOCK,
         )  # fmt: skip
 
@@ -359,12 +354,6 @@ def _die_with_parent() -> None:
 def _signal(proc: subprocess.Popen[Any], sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
-
-
-def _hostname() -> str:
-    import socket
-
-    return socket.gethostname()
 
 
 class _Watch:
