@@ -683,3 +683,18 @@ def test_a_run_outside_any_sweep_imports_nothing_of_the_sweeps(tmp_path: Path) -
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                           text=True, timeout=60, check=True)  # fmt: skip
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_an_agent_is_quiet_when_runconfig_is_asked_to_be(
+    store_location: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = {"method": "grid", "parameters": {"x": {"values": [1, 2]}}}
+    runconfig.agent(runconfig.sweep(spec, store=store_location),
+                    function=lambda: runconfig.init().finish(), store=store_location)  # fmt: skip
+    assert "runconfig agent: trial 0" in capsys.readouterr().err
+    monkeypatch.setenv("RUNCONFIG_SILENT", "true")
+    # A warning of the file (an int range inferred) and the agent's lines: all silent.
+    quiet = {"method": "random", "parameters": {"n": {"min": 1, "max": 3}}}
+    runconfig.agent(runconfig.sweep(quiet, store=store_location), count=1,
+                    function=lambda: runconfig.init().finish(), store=store_location)  # fmt: skip
+    assert capsys.readouterr().err == ""

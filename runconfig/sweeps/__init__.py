@@ -10,7 +10,6 @@ See docs/sweeps.md.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -85,10 +84,11 @@ def sweep(
     if (sweep_config is None) == (sweep is None):
         raise SweepError("sweep() takes one sweep config: a dict, or the path of a YAML/JSON file")
     from runconfig._init import _new_id, _random_below
+    from runconfig._term import termwarn
 
     spec = load_spec(sweep_config if sweep_config is not None else sweep)  # type: ignore[arg-type]
     for warning in spec.warnings:
-        print(f"runconfig sweep: {warning}", file=sys.stderr)
+        termwarn(warning)  # it names the file (or "sweep config") and the key
     if spec.method == "bayes":
         _need_optuna()
     total = spec.grid_size() if spec.method == "grid" else None

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from runconfig._init import _hostname, _new_id
-from runconfig._term import termwarn
+from runconfig._term import is_silent, termwarn
 from runconfig.errors import StoreError, SweepError, TrialStopped
 from runconfig.store import RunStore
 from runconfig.store._sweeps import BLOCK, Claim, SweepData, TrialData
@@ -155,7 +155,8 @@ class Agent:
         )  # fmt: skip
 
     def _say(self, text: str) -> None:
-        print(f"runconfig agent: {text}", file=self.out, flush=True)
+        if not is_silent():  # RUNCONFIG_SILENT / WANDB_SILENT, as for every other line
+            print(f"runconfig agent: {text}", file=self.out, flush=True)
 
     # -- one trial ------------------------------------------------------------------------
     def _run_trial(self, trial: TrialData) -> str:
