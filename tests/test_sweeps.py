@@ -698,3 +698,26 @@ def test_an_agent_is_quiet_when_runconfig_is_asked_to_be(
     runconfig.agent(runconfig.sweep(quiet, store=store_location), count=1,
                     function=lambda: runconfig.init().finish(), store=store_location)  # fmt: skip
     assert capsys.readouterr().err == ""
+
+
+def test_the_kill_delay_is_runconfig_s_else_wandb_s(
+    store_location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runconfig.sweeps import _find
+    from runconfig.sweeps._agent import Agent
+
+    sweep_id = runconfig.sweep({"method": "grid", "parameters": {"x": {"values": [1]}}},
+                               store=store_location)  # fmt: skip
+    monkeypatch.setenv("WANDB_AGENT_KILL_DELAY", "7")
+    st = open_store(store_location)
+    try:
+        found = _find(st, sweep_id)
+        assert Agent(st, found, function=print).kill_delay == 7.0
+        monkeypatch.setenv("WANDB_AGENT_KILL_DELAY", "soon")  # not read: runconfig's wins
+        monkeypatch.setenv("RUNCONFIG_AGENT_KILL_DELAY", "2.5")
+        assert Agent(st, found, function=print).kill_delay == 2.5
+        monkeypatch.delenv("RUNCONFIG_AGENT_KILL_DELAY")
+        with pytest.raises(SweepError, match="WANDB_AGENT_KILL_DELAY='soon'"):
+            Agent(st, found, function=print)
+    finally:
+        st.close()

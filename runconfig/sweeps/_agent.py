@@ -87,8 +87,9 @@ class Agent:
         self.beat = max(0.05, min(self.lease / 4, 2.0))
         self.max_failures = max_failures or self.spec.max_consecutive_failures or MAX_FAILURES
         self.kill_delay = _env_float(
-            "RUNCONFIG_AGENT_KILL_DELAY", _env_float("WANDB_AGENT_KILL_DELAY", 30.0)
-        )
+            "RUNCONFIG_AGENT_KILL_DELAY" if os.environ.get("RUNCONFIG_AGENT_KILL_DELAY")
+            else "WANDB_AGENT_KILL_DELAY", 30.0
+        )  # fmt: skip
         self.id = f"{_hostname()}:{os.getpid()}:{_new_id()[:6]}"
         self._store_lock = threading.Lock()
         self.out = out if out is not None else sys.stderr
